@@ -1,0 +1,126 @@
+// Typed errors: every failure a user can cause names the bad value, what is allowed, and (where there is one) the fix.
+// The CLI maps them to exit codes in one place (host/cli/run.ts).
+
+export type ErrorCode =
+  | 'usage'
+  | 'csv'
+  | 'model'
+  | 'training'
+  | 'too-large'
+  | 'toolchain-missing'
+  | 'build-failed'
+  | 'port-not-found'
+  | 'board-not-ready'
+  | 'hash-mismatch'
+  | 'protocol'
+  | 'disconnected'
+  | 'verify-failed'
+  | 'sim';
+
+export class DeployNnError extends Error {
+  readonly code: ErrorCode;
+  /** Suggested fix, printed after the message. */
+  readonly hint: string | undefined;
+  constructor(code: ErrorCode, message: string, hint?: string) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+    this.hint = hint;
+  }
+}
+
+export class UsageError extends DeployNnError {
+  constructor(message: string, hint?: string) {
+    super('usage', message, hint);
+  }
+}
+
+/** A CSV that cannot be read: `row` is 1-based counting the header as row 1; `column` is the header name when known. */
+export class CsvError extends DeployNnError {
+  readonly row: number | undefined;
+  readonly column: string | undefined;
+  constructor(message: string, opts: { row?: number; column?: string; hint?: string } = {}) {
+    super('csv', message, opts.hint);
+    this.row = opts.row;
+    this.column = opts.column;
+  }
+}
+
+/** A model.json that does not validate; `field` is a JSON path such as `layers[1].weights[3][0]`. */
+export class ModelValidationError extends DeployNnError {
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super('model', `model.json: ${field}: ${message}`);
+    this.field = field;
+  }
+}
+
+export class TrainingConfigError extends DeployNnError {
+  constructor(message: string, hint?: string) {
+    super('training', message, hint);
+  }
+}
+
+export class ModelTooLargeError extends DeployNnError {
+  constructor(message: string, hint?: string) {
+    super('too-large', message, hint);
+  }
+}
+
+export class ToolchainMissingError extends DeployNnError {
+  constructor(tool: string, hint: string) {
+    super('toolchain-missing', `${tool} not found on PATH`, hint);
+  }
+}
+
+export class BuildFailedError extends DeployNnError {
+  readonly log: string;
+  constructor(message: string, log: string) {
+    super('build-failed', message);
+    this.log = log;
+  }
+}
+
+export class PortNotFoundError extends DeployNnError {
+  constructor(port: string, hint?: string) {
+    super('port-not-found', `serial port ${port} does not exist`, hint ?? 'check the cable and the path (ls /dev/ttyACM* /dev/ttyUSB*), or use --port sim for the virtual Uno');
+  }
+}
+
+export class BoardNotReadyError extends DeployNnError {
+  constructor(message: string, hint?: string) {
+    super('board-not-ready', message, hint);
+  }
+}
+
+export class ModelHashMismatchError extends DeployNnError {
+  readonly boardHash: string;
+  readonly modelHash: string;
+  constructor(boardHash: string, modelHash: string) {
+    super(
+      'hash-mismatch',
+      `the board runs model ${boardHash} but the model given is ${modelHash}`,
+      'generate, build and upload this model first (deploy-nn --board ... does all three)',
+    );
+    this.boardHash = boardHash;
+    this.modelHash = modelHash;
+  }
+}
+
+export class DisconnectedError extends DeployNnError {
+  constructor(message: string, hint?: string) {
+    super('disconnected', message, hint);
+  }
+}
+
+export class VerifyFailedError extends DeployNnError {
+  constructor(message: string) {
+    super('verify-failed', message);
+  }
+}
+
+export class SimError extends DeployNnError {
+  constructor(message: string, hint?: string) {
+    super('sim', message, hint);
+  }
+}
