@@ -1,0 +1,438 @@
+// The dashboard page: takes the server's snapshot and batches over server-sent events, redraws at most once per animation frame.
+/* global uPlot */
+'use strict';
+
+(() => {
+  const MAX_POINTS = 5000; // the widest plot window
+  const MAX_BAD_SHOWN = 200;
+  const CONSOLE_SHOWN = 400;
+  const CHART_MIN_INTERVAL_MS = 100; // charts redraw at most 10 times a second; counters every frame
+
+  const $ = (id) => document.getElementById(id);
+  const fmtInt = (n) => (n === null || n === undefined ? '-' : Number(n).toLocaleString('en-US'));
+  const fmtPct = (x) => (x === null || x === undefined ? '-' : `${(x * 100).toFixed(x === 1 ? 0 : 2)}%`);
+  const fmtUs = (us) => (us === null || us === undefined ? '-' : us >= 1000 ? `${(us / 1000).toFixed(3)} ms` : `${us.toFixed(1)} µs`);
+  const fmtNum = (v) => (v === null || v === undefined ? '' : Number.isInteger(v) ? String(v) : Number(v).toPrecision(7).replace(/\.?0+$/, ''));
+  const STATE_TEXT = {
+    idle: 'idle',
+    opening: 'opening port',
+    'waiting-ready': 'waiting for ready',
+    streaming: 'streaming',
+    'board-reset': 'board reset',
+    done: 'done',
+    disconnected: 'disconnected',
+  };
+
+  // Plot data, oldest first; x is the arrival number so it always increases.
+  const plot = { x: [], inputs: [], host: [], board: [], ulp: [], seen: 0 };
+  let view = null;
+  let bad = []; // newest last
+  let consoleLines = [];
+  let paused = false;
+  let windowSize = Number($('plot-window').value);
+  let dirty = { view: false, plot: false, bad: false, console: false };
+  let frameRequested = false;
+  let lastChartDraw = 0;
+  const charts = { inputs: null, outputs: null, ulp: null, latency: null };
+
+  function palette(n, sat = 70, light = 45) {
+    return Array.from({ length: n }, (_, i) => `hsl(${Math.round((i * 360) / Math.max(n, 1) + (i % 2) * 17) % 360}, ${sat}%, ${light}%)`);
+  }
+
+  function resetPlot(nIn, nOut) {
+    plot.x = [];
+    plot.inputs = Array.from({ length: nIn }, () => []);
+    plot.host = Array.from({ length: nOut }, () => []);
+    plot.board = Array.from({ length: nOut }, () => []);
+    plot.ulp = [];
+    plot.seen = 0;
+  }
+
+  function addRow(row) {
+    if (plot.inputs.length !== row.inputs.length || plot.host.length !== row.hostOutputs.length) {
+      resetPlot(row.inputs.length, row.hostOutputs.length);
+      destroyCharts();
+    }
+    plot.x.push(plot.seen++);
+    row.inputs.forEach((v, i) => plot.inputs[i].push(v));
+    row.hostOutputs.forEach((v, i) => plot.host[i].push(v));
+    for (let i = 0; i < plot.board.length; i++) plot.board[i].push(row.boardOutputs ? row.boardOutputs[i] : null);
+    plot.ulp.push(row.maxUlp);
+    if (plot.x.length > MAX_POINTS + 500) {
+      const cut = plot.x.length - MAX_POINTS;
+      for (const arr of [plot.x, plot.ulp, ...plot.inputs, ...plot.host, ...plot.board]) arr.splice(0, cut);
+    }
+    if (row.status !== 'bit-identical') {
+      bad.push(row);
+      if (bad.length > MAX_BAD_SHOWN * 2) bad = bad.slice(-MAX_BAD_SHOWN);
+      dirty.bad = true;
+    }
+    dirty.plot = true;
+  }
+
+  function chartSize(el) {
+    return { width: Math.max(200, el.clientWidth - 4), height: el.classList.contains('short') ? 120 : 240 };
+  }
+
+  function makeLineChart(el, series, opts = {}) {
+    const size = chartSize(el);
+    const data = [[], ...series.map(() => [])];
+    return new uPlot(
+      {
+        ...size,
+        legend: { show: series.length <= 12 },
+        cursor: { drag: { x: true, y: false } },
+        scales: { x: { time: false }, ...(opts.scales || {}) },
+        axes: [{ label: 'row' }, { size: 60 }],
+        series: [{ label: 'row' }, ...series],
+      },
+      data,
+      el,
+    );
+  }
+
+  function destroyCharts() {
+    for (const k of Object.keys(charts)) {
+      if (charts[k]) charts[k].destroy();
+      charts[k] = null;
+    }
+  }
+
+  function inputNames(n) {
+    const names = (view && view.model && view.model.inputNames) || [];
+    return Array.from({ length: n }, (_, i) => names[i] || `in ${i}`);
+  }
+  function outputNames(n) {
+    const names = (view && view.model && (view.model.outputNames || view.model.labels)) || [];
+    return Array.from({ length: n }, (_, i) => names[i] || `out ${i}`);
+  }
+
+  function ensureCharts() {
+    const nIn = plot.inputs.length;
+    const nOut = plot.host.length;
+    if (nIn === 0) return false;
+    if (!charts.inputs) {
+      const colors = palette(nIn);
+      charts.inputs = makeLineChart(
+        $('chart-inputs'),
+        inputNames(nIn).map((label, i) => ({ label, stroke: colors[i], width: 1, spanGaps: false })),
+      );
+      $('inputs-note').textContent = `${nIn} input${nIn === 1 ? '' : 's'}${nIn > 12 ? ' (legend hidden; hover a line for values)' : ''}`;
+    }
+    if (!charts.outputs) {
+      const colors = palette(nOut, 75, 40);
+      const names = outputNames(nOut);
+      const series = [];
+      names.forEach((label, i) => series.push({ label: `host ${label}`, stroke: colors[i], width: 1.5 }));
+      names.forEach((label, i) =>
+        series.push({ label: `board ${label}`, stroke: colors[i], width: 0, points: { show: true, size: 5, stroke: colors[i], fill: colors[i] } }),
+      );
+      charts.outputs = makeLineChart($('chart-outputs'), series);
+    }
+    if (!charts.ulp) {
+      charts.ulp = makeLineChart($('chart-ulp'), [{ label: 'max ulp', stroke: '#c0392b', width: 1.5, points: { show: true, size: 4 } }], {
+        scales: { y: { range: (u, min, max) => [0, Math.max(1, max || 0)] } },
+      });
+    }
+    if (!charts.latency) {
+      const el = $('chart-latency');
+      charts.latency = new uPlot(
+        {
+          ...chartSize(el),
+          legend: { show: false },
+          scales: { x: { time: false } },
+          axes: [{ label: 'µs' }, { label: 'rows', size: 50 }],
+          series: [{}, { label: 'rows', stroke: '#2c7be5', fill: 'rgba(44,123,229,0.35)', paths: uPlot.paths.bars({ size: [0.9, 60] }), points: { show: false } }],
+          hooks: { draw: [drawLatencyMarkers] },
+        },
+        [[], []],
+        el,
+      );
+    }
+    return true;
+  }
+
+  function drawLatencyMarkers(u) {
+    if (!view || !view.latency) return;
+    const marks = [
+      [view.latency.medianUs, '#27ae60', 'median'],
+      [view.latency.p99Us, '#c0392b', 'p99'],
+    ];
+    const ctx = u.ctx;
+    ctx.save();
+    for (const [us, color, name] of marks) {
+      if (us === null) continue;
+      const x = u.valToPos(us, 'x', true);
+      ctx.strokeStyle = color;
+      ctx.fillStyle = color;
+      ctx.lineWidth = 2 * devicePixelRatio;
+      ctx.beginPath();
+      ctx.moveTo(x, u.bbox.top);
+      ctx.lineTo(x, u.bbox.top + u.bbox.height);
+      ctx.stroke();
+      ctx.font = `${11 * devicePixelRatio}px sans-serif`;
+      ctx.fillText(name, x + 4, u.bbox.top + 12 * devicePixelRatio * (name === 'p99' ? 2 : 1));
+    }
+    ctx.restore();
+  }
+
+  function drawCharts() {
+    if (!ensureCharts()) return;
+    const n = Math.min(windowSize, plot.x.length);
+    const from = plot.x.length - n;
+    const tail = (arr) => arr.slice(from);
+    const x = tail(plot.x);
+    charts.inputs.setData([x, ...plot.inputs.map(tail)]);
+    charts.outputs.setData([x, ...plot.host.map(tail), ...plot.board.map(tail)]);
+    charts.ulp.setData([x, tail(plot.ulp)]);
+    for (const id of ['chart-inputs', 'chart-outputs', 'chart-ulp']) $(id).dataset.points = String(x.length);
+    const bins = view && view.latency && view.latency.bins;
+    if (bins) {
+      const xs = bins.counts.map((_, i) => bins.startUs + (i + 0.5) * bins.widthUs);
+      charts.latency.setData([xs, bins.counts]);
+      $('chart-latency').dataset.points = String(bins.counts.reduce((a, b) => a + b, 0));
+    }
+  }
+
+  function renderView() {
+    const v = view;
+    const c = v.counters;
+    document.title = v.title;
+    $('title').textContent = v.title + (v.model && v.model.name ? ` · ${v.model.name}` : '');
+    const st = $('connection-state');
+    st.textContent = STATE_TEXT[v.connection] || v.connection;
+    st.className = `badge state-${v.connection}`;
+    st.dataset.state = v.connection;
+    $('connection-detail').textContent = v.connectionDetail || '';
+    $('resets').textContent = fmtInt(c.resets);
+    $('board-hash').textContent = v.ready ? `${v.ready.model} (${v.ready.board}, ${v.ready.inputs} in, ${v.ready.outputs} out)` : '-';
+    const hm = $('hash-match');
+    hm.textContent = v.hashMatches === null ? '' : v.hashMatches ? 'matches model.json' : `differs from model.json (${v.model.hash})`;
+    hm.className = v.hashMatches === false ? 'bad-text' : 'good-text';
+    $('count-done').textContent = fmtInt(c.done);
+    $('count-expected').textContent = v.expectedRows !== null ? `of ${fmtInt(v.expectedRows)}` : '';
+    $('count-sent').textContent = fmtInt(c.sent);
+    $('count-retries').textContent = c.retries ? `${fmtInt(c.retries)} retries` : '';
+    $('count-answered').textContent = fmtInt(c.answered);
+    $('count-bit-identical').textContent = fmtInt(c.bitIdentical);
+    $('count-mismatched').textContent = fmtInt(c.mismatched);
+    $('max-ulp').textContent = c.maxUlp ? `max ${fmtInt(c.maxUlp)} ulp` : '';
+    $('count-failed').textContent = fmtInt(c.failed);
+    $('rows-per-second').textContent = v.rowsPerSecond.toFixed(0);
+    $('class-agreement').textContent = fmtPct(v.classAgreement);
+    $('board-accuracy').textContent = v.boardAccuracy === null ? '' : `board vs labels ${fmtPct(v.boardAccuracy)}`;
+    $('progress-bar').style.width = v.expectedRows ? `${Math.min(100, (100 * c.done) / v.expectedRows)}%` : '0';
+    $('latency-median').textContent = fmtUs(v.latency.medianUs);
+    $('latency-p99').textContent = fmtUs(v.latency.p99Us);
+    $('export-note').textContent = `${fmtInt(v.exportRows)} rows${v.exportDropped ? ` (the oldest ${fmtInt(v.exportDropped)} are no longer kept)` : ''}`;
+    $('send-button').disabled = v.connection === 'disconnected' || v.connection === 'idle';
+    renderConfusion(v);
+    renderStateLog(v);
+  }
+
+  function renderConfusion(v) {
+    const t = $('confusion');
+    const k = v.classes.length;
+    if (k === 0) {
+      t.innerHTML = '';
+      $('confusion-note').textContent = 'no labelled classifier rows yet';
+      return;
+    }
+    let max = 0;
+    for (const r of v.confusion) for (const n of r) if (n > max) max = n;
+    const esc = (s) => String(s).replace(/[&<>"]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[ch]);
+    let html = '<thead><tr><th></th>' + v.classes.map((c) => `<th>${esc(c)}</th>`).join('') + '</tr></thead><tbody>';
+    v.confusion.forEach((r, i) => {
+      html += `<tr><th>${esc(v.classes[i])}</th>`;
+      r.forEach((n, j) => {
+        const a = max ? n / max : 0;
+        const hue = i === j ? '140, 60%' : '0, 70%';
+        html += `<td data-cell="${i},${j}" style="background: hsla(${hue}, 45%, ${n ? 0.12 + 0.75 * a : 0})">${n || ''}</td>`;
+      });
+      html += '</tr>';
+    });
+    t.innerHTML = html + '</tbody>';
+    let off = 0;
+    let total = 0;
+    v.confusion.forEach((r, i) => r.forEach((n, j) => ((total += n), i !== j && (off += n))));
+    $('confusion-note').textContent = `${fmtInt(total)} labelled rows, ${fmtInt(off)} off the diagonal`;
+  }
+
+  function renderStateLog(v) {
+    const ol = $('state-log');
+    const items = v.stateLog.map((s) => {
+      const li = document.createElement('li');
+      li.dataset.state = s.state;
+      li.textContent = `${new Date(s.time).toLocaleTimeString()} · ${STATE_TEXT[s.state] || s.state}${s.detail ? ` (${s.detail})` : ''} · after ${fmtInt(s.rowsDone)} rows`;
+      return li;
+    });
+    ol.replaceChildren(...items);
+  }
+
+  function cell(text, cls) {
+    const td = document.createElement('td');
+    td.textContent = text;
+    if (cls) td.className = cls;
+    return td;
+  }
+  function listCell(values) {
+    if (!values) return cell('-');
+    const td = document.createElement('td');
+    const short = values.slice(0, 6).map(fmtNum).join(' ') + (values.length > 6 ? ` … (${values.length})` : '');
+    td.textContent = short;
+    td.title = values.map(fmtNum).join(' ');
+    td.className = 'nums';
+    return td;
+  }
+
+  function renderBad() {
+    const tbody = $('bad-rows');
+    const shown = bad.slice(-MAX_BAD_SHOWN).reverse();
+    $('bad-count').textContent = view ? `(${fmtInt(view.counters.mismatched + view.counters.failed)})` : '';
+    if (shown.length === 0) {
+      tbody.innerHTML = '<tr class="empty"><td colspan="10">none yet</td></tr>';
+      return;
+    }
+    const rows = shown.map((r) => {
+      const tr = document.createElement('tr');
+      tr.setAttribute('data-testid', 'bad-row');
+      tr.className = r.status;
+      tr.append(
+        cell(String(r.index)),
+        cell(r.status),
+        cell(r.maxUlp === null ? '-' : fmtInt(r.maxUlp)),
+        cell(r.label ?? ''),
+        cell(r.hostPrediction ?? ''),
+        cell(r.boardPrediction ?? ''),
+        listCell(r.inputs),
+        listCell(r.hostOutputs),
+        listCell(r.boardOutputs),
+        cell(r.error ?? ''),
+      );
+      return tr;
+    });
+    tbody.replaceChildren(...rows);
+  }
+
+  function renderConsole() {
+    const showFrames = $('show-frames').checked;
+    const pre = $('console');
+    const lines = (showFrames ? consoleLines : consoleLines.filter((l) => !/^[>=!#]/.test(l.text))).slice(-CONSOLE_SHOWN);
+    pre.textContent = lines.map((l) => `${l.direction === 'tx' ? '→' : l.direction === 'rx' ? '←' : '·'} ${l.text}`).join('\n');
+    if ($('follow').checked) pre.scrollTop = pre.scrollHeight;
+  }
+
+  function frame(t) {
+    frameRequested = false;
+    if (dirty.view && view) renderView();
+    if (dirty.bad) renderBad();
+    if (dirty.console) renderConsole();
+    dirty.view = dirty.bad = dirty.console = false;
+    if ((dirty.plot || dirty.latency) && !paused) {
+      if (t - lastChartDraw >= CHART_MIN_INTERVAL_MS) {
+        lastChartDraw = t;
+        drawCharts();
+        dirty.plot = dirty.latency = false;
+      } else {
+        requestFrame();
+      }
+    }
+  }
+  function requestFrame() {
+    if (!frameRequested) {
+      frameRequested = true;
+      requestAnimationFrame(frame);
+    }
+  }
+
+  function onView(v) {
+    view = v;
+    dirty.view = true;
+    dirty.latency = true;
+  }
+
+  function onSnapshot(msg) {
+    resetPlot(0, 0);
+    destroyCharts();
+    bad = msg.bad.slice();
+    consoleLines = msg.console.slice();
+    onView(msg.view);
+    for (const r of msg.recent) {
+      const wasBad = r.status !== 'bit-identical';
+      addRow(r);
+      if (wasBad) bad.pop(); // already in msg.bad
+    }
+    dirty.bad = dirty.console = dirty.plot = true;
+    requestFrame();
+  }
+
+  function onBatch(msg) {
+    for (const r of msg.rows) addRow(r);
+    if (msg.console.length) {
+      consoleLines.push(...msg.console);
+      if (consoleLines.length > CONSOLE_SHOWN * 3) consoleLines = consoleLines.slice(-CONSOLE_SHOWN * 2);
+      dirty.console = true;
+    }
+    onView(msg.view);
+    requestFrame();
+  }
+
+  function connect() {
+    const link = $('server-link');
+    const es = new EventSource('/api/events');
+    es.addEventListener('open', () => {
+      link.textContent = 'live';
+      link.className = 'badge state-streaming';
+    });
+    es.addEventListener('error', () => {
+      link.textContent = 'server unreachable, retrying';
+      link.className = 'badge state-disconnected';
+    });
+    es.addEventListener('snapshot', (e) => onSnapshot(JSON.parse(e.data)));
+    es.addEventListener('batch', (e) => onBatch(JSON.parse(e.data)));
+  }
+
+  $('plot-window').addEventListener('change', (e) => {
+    windowSize = Number(e.target.value);
+    dirty.plot = true;
+    requestFrame();
+  });
+  $('pause').addEventListener('click', () => {
+    paused = !paused;
+    $('pause').textContent = paused ? 'Resume' : 'Pause';
+    $('pause').dataset.paused = String(paused);
+    dirty.plot = true;
+    requestFrame();
+  });
+  $('show-frames').addEventListener('change', () => {
+    dirty.console = true;
+    requestFrame();
+  });
+  $('send-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const input = $('send-line');
+    const status = $('send-status');
+    const line = input.value;
+    if (line === '') return;
+    try {
+      const res = await fetch('/api/send', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ line }) });
+      if (res.ok) {
+        status.textContent = `sent: ${line}`;
+        input.value = '';
+      } else {
+        status.textContent = `not sent: ${(await res.text()).trim()}`;
+      }
+    } catch (err) {
+      status.textContent = `not sent: ${err}`;
+    }
+  });
+  window.addEventListener('resize', () => {
+    for (const [k, el] of [['inputs', 'chart-inputs'], ['outputs', 'chart-outputs'], ['ulp', 'chart-ulp'], ['latency', 'chart-latency']]) {
+      if (charts[k]) charts[k].setSize(chartSize($(el)));
+    }
+  });
+
+  // For tests and the curious: the live charts.
+  window.deployNnDashboard = { charts, plot, get view() { return view; } };
+  connect();
+})();

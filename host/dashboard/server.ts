@@ -1,0 +1,313 @@
+// The dashboard's web server: node:http on 127.0.0.1, its own assets only, session events to the page as server-sent events.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import type { SessionEvent, RowResult } from '../bridge/events.js';
+import { UsageError } from '../core/errors.js';
+import { createDashboardState, exportCsv, foldEvent, viewOf } from './state.js';
+import type { ConsoleLine, DashboardModelInfo, DashboardStateOptions, DashboardView } from './state.js';
+
+export interface DashboardOptions {
+  /** TCP port on 127.0.0.1 (default 0: a free one). */
+  readonly port?: number;
+  /** Page title (default "deploy-nn monitor"). */
+  readonly title?: string;
+  /** The model, so the page can name inputs, outputs and classes and check the board's hash before the summary (default: none). */
+  readonly model?: DashboardModelInfo;
+  /** Rows the session will stream, for progress (default: unknown until the summary). */
+  readonly expectedRows?: number;
+  /** How often new events go out to the pages, ms (default 50). */
+  readonly flushMs?: number;
+  /** History sizes (defaults in DashboardStateOptions). */
+  readonly history?: Omit<DashboardStateOptions, 'model' | 'expectedRows'>;
+  /** Clock, ms (default Date.now); tests inject one. */
+  readonly now?: () => number;
+}
+
+export interface Dashboard {
+  /** http://127.0.0.1:<port>/ */
+  readonly url: string;
+  readonly port: number;
+  /** Fold an event into the state and pass it on to every open page. */
+  publish(e: SessionEvent): void;
+  /** Called with each line a page's console box sends (no newline; the caller writes it to the board). Returns an unsubscribe. */
+  onSendLine(cb: (line: string) => void): () => void;
+  /** Pages currently connected. */
+  readonly clients: number;
+  close(): Promise<void>;
+}
+
+/** What one server-sent message carries; the first one a page gets is a snapshot, then batches. */
+export interface SnapshotMessage {
+  readonly view: DashboardView;
+  readonly recent: readonly RowResult[];
+  readonly bad: readonly RowResult[];
+  readonly console: readonly ConsoleLine[];
+}
+export interface BatchMessage {
+  readonly view: DashboardView;
+  readonly rows: readonly RowResult[];
+  readonly console: readonly ConsoleLine[];
+}
+
+/** Longest line the console box may send (the board's own limit is far lower; this only bounds the request). */
+export const MAX_SEND_LINE = 1024;
+/** A page whose socket has this much unsent data is dropped; its EventSource reconnects and gets a fresh snapshot. */
+const MAX_CLIENT_BACKLOG = 8 * 1024 * 1024;
+
+/** The folder holding package.json named deploy-nn, from this file's place (host/dashboard or dist/dashboard). */
+export function packageRoot(from = path.dirname(fileURLToPath(import.meta.url))): string {
+  let dir = from;
+  for (;;) {
+    const pj = path.join(dir, 'package.json');
+    if (existsSync(pj)) {
+      try {
+        if ((JSON.parse(readFileSync(pj, 'utf8')) as { name?: string }).name === 'deploy-nn') return dir;
+      } catch {
+        // not ours; keep climbing
+      }
+    }
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error(`deploy-nn's package.json not found above ${from}`);
+    dir = up;
+  }
+}
+
+interface Asset {
+  readonly file: string;
+  readonly type: string;
+}
+
+/** The only paths the server answers with files: an exact-match table, so no request path can reach anything else. */
+export function dashboardAssets(root = packageRoot()): ReadonlyMap<string, Asset> {
+  const pub = path.join(root, 'host', 'dashboard', 'public');
+  const uplotDist = path.dirname(createRequire(path.join(root, 'package.json')).resolve('uplot'));
+  const html = 'text/html; charset=utf-8';
+  const js = 'text/javascript; charset=utf-8';
+  const css = 'text/css; charset=utf-8';
+  return new Map<string, Asset>([
+    ['/', { file: path.join(pub, 'index.html'), type: html }],
+    ['/index.html', { file: path.join(pub, 'index.html'), type: html }],
+    ['/app.js', { file: path.join(pub, 'app.js'), type: js }],
+    ['/style.css', { file: path.join(pub, 'style.css'), type: css }],
+    ['/vendor/uPlot.iife.min.js', { file: path.join(uplotDist, 'uPlot.iife.min.js'), type: js }],
+    ['/vendor/uPlot.min.css', { file: path.join(uplotDist, 'uPlot.min.css'), type: css }],
+  ]);
+}
+
+const SECURITY_HEADERS = {
+  'X-Content-Type-Options': 'nosniff',
+  'Cache-Control': 'no-store',
+  'Content-Security-Policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; frame-ancestors 'none'",
+  'Referrer-Policy': 'no-referrer',
+};
+
+function plain(res: http.ServerResponse, status: number, text: string, extra: Record<string, string> = {}): void {
+  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8', ...extra });
+  res.end(`${text}\n`);
+}
+
+/** Start the dashboard server on 127.0.0.1. Resolves once it listens. */
+export async function startDashboard(opts: DashboardOptions = {}): Promise<Dashboard> {
+  const port = opts.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`dashboard port ${String(port)} is not a TCP port`, 'give an integer from 1 to 65535, or 0 for a free one');
+  }
+  const title = opts.title ?? 'deploy-nn monitor';
+  const now = opts.now ?? Date.now;
+  const flushMs = opts.flushMs ?? 50;
+  const assets = dashboardAssets();
+  const state = createDashboardState({ ...opts.history, ...(opts.model ? { model: opts.model } : {}), ...(opts.expectedRows !== undefined ? { expectedRows: opts.expectedRows } : {}) });
+  const clients = new Set<http.ServerResponse>();
+  const sendListeners = new Set<(line: string) => void>();
+  let pendingRows: RowResult[] = [];
+  let pendingConsole: ConsoleLine[] = [];
+  let pendingOther = false;
+  let flushTimer: NodeJS.Timeout | null = null;
+  let closed = false;
+  let actualPort = port;
+
+  const write = (res: http.ServerResponse, event: string, data: unknown): void => {
+    if (res.writableLength > MAX_CLIENT_BACKLOG) {
+      clients.delete(res);
+      res.destroy();
+      return;
+    }
+    res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  };
+
+  const flush = (): void => {
+    if (flushTimer) clearTimeout(flushTimer);
+    flushTimer = null;
+    if (pendingRows.length === 0 && pendingConsole.length === 0 && !pendingOther) return;
+    const msg: BatchMessage = { view: viewOf(state, title, now()), rows: pendingRows, console: pendingConsole };
+    pendingRows = [];
+    pendingConsole = [];
+    pendingOther = false;
+    for (const res of clients) write(res, 'batch', msg);
+  };
+
+  const scheduleFlush = (): void => {
+    if (!flushTimer && !closed) flushTimer = setTimeout(flush, flushMs);
+  };
+
+  // A slow refresh of the view keeps the rate and idle pages current between events.
+  const tick = setInterval(() => {
+    if (clients.size === 0) return;
+    pendingOther = true;
+    flush();
+    for (const res of clients) res.write(': keep-alive\n\n');
+  }, 1000);
+  tick.unref();
+
+  const allowedHost = (host: string | undefined): boolean =>
+    host === `127.0.0.1:${actualPort}` || host === `localhost:${actualPort}`;
+
+  const serveEvents = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    flush(); // pages already open get everything up to now, so the new page's snapshot and later batches do not overlap
+    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
+    res.write('retry: 1000\n\n');
+    const snap: SnapshotMessage = {
+      view: viewOf(state, title, now()),
+      recent: state.recent.toArray(),
+      bad: state.bad.toArray(),
+      console: state.console.toArray(),
+    };
+    write(res, 'snapshot', snap);
+    clients.add(res);
+    const drop = (): void => {
+      clients.delete(res);
+    };
+    req.on('close', drop);
+    res.on('error', drop);
+  };
+
+  const readBody = (req: http.IncomingMessage, limit: number): Promise<string | null> =>
+    new Promise((resolve, reject) => {
+      let size = 0;
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > limit) {
+          resolve(null);
+          req.resume();
+          return;
+        }
+        chunks.push(c);
+      });
+      req.on('end', () => resolve(size > limit ? null : Buffer.concat(chunks).toString('utf8')));
+      req.on('error', reject);
+    });
+
+  const serveSend = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    // A JSON body forces a CORS preflight on any other origin, which this server never grants.
+    if (!(req.headers['content-type'] ?? '').startsWith('application/json')) return plain(res, 415, 'send a JSON body {"line": "..."}');
+    const origin = req.headers.origin;
+    if (origin !== undefined && !allowedHost(origin.replace(/^http:\/\//, ''))) return plain(res, 403, 'other origins may not send');
+    const body = await readBody(req, 4 * MAX_SEND_LINE + 64);
+    if (body === null) return plain(res, 413, `a line is at most ${MAX_SEND_LINE} characters`);
+    let line: unknown;
+    try {
+      line = (JSON.parse(body) as { line?: unknown }).line;
+    } catch {
+      return plain(res, 400, 'body is not JSON');
+    }
+    if (typeof line !== 'string') return plain(res, 400, 'body needs a string "line"');
+    if (line.length > MAX_SEND_LINE) return plain(res, 413, `a line is at most ${MAX_SEND_LINE} characters, this one has ${line.length}`);
+    if (/[\r\n]/.test(line)) return plain(res, 400, 'one line only: no \\r or \\n');
+    if (sendListeners.size === 0) return plain(res, 409, 'no board is attached to send to');
+    for (const cb of sendListeners) cb(line);
+    res.writeHead(204, SECURITY_HEADERS);
+    res.end();
+  };
+
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    if (!allowedHost(req.headers.host)) return plain(res, 403, 'this server answers only as 127.0.0.1 or localhost');
+    const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
+    const method = req.method ?? 'GET';
+    if (rawPath === '/api/send') {
+      if (method !== 'POST') return plain(res, 405, 'POST only', { Allow: 'POST' });
+      return serveSend(req, res);
+    }
+    if (method !== 'GET' && method !== 'HEAD') return plain(res, 405, 'GET only', { Allow: 'GET, HEAD' });
+    if (rawPath === '/api/events') return serveEvents(req, res);
+    if (rawPath === '/api/state') {
+      res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify(viewOf(state, title, now())));
+      return;
+    }
+    if (rawPath === '/api/rows.csv') {
+      res.writeHead(200, {
+        ...SECURITY_HEADERS,
+        'Content-Type': 'text/csv; charset=utf-8',
+        'Content-Disposition': 'attachment; filename="deploy-nn-rows.csv"',
+      });
+      res.end(method === 'HEAD' ? undefined : exportCsv(state));
+      return;
+    }
+    const asset = assets.get(rawPath);
+    if (!asset) return plain(res, 404, 'not found');
+    let body: Buffer;
+    try {
+      body = await readFile(asset.file);
+    } catch {
+      return plain(res, 500, `asset missing: ${path.basename(asset.file)}`);
+    }
+    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': asset.type, 'Content-Length': body.length });
+    res.end(method === 'HEAD' ? undefined : body);
+  };
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) plain(res, 500, String((err as Error)?.message ?? err));
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      reject(err.code === 'EADDRINUSE' ? new UsageError(`dashboard port ${port} is in use`, 'give another --dashboard-port, or 0 for a free one') : err);
+    });
+    server.listen({ port, host: '127.0.0.1' }, () => resolve());
+  });
+  actualPort = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://127.0.0.1:${actualPort}/`,
+    port: actualPort,
+    get clients() {
+      return clients.size;
+    },
+    publish(e: SessionEvent): void {
+      if (closed) return;
+      const t = now();
+      foldEvent(state, e, t);
+      if (e.type === 'row') pendingRows.push(e.row);
+      else if (e.type === 'line') pendingConsole.push({ direction: e.direction, text: e.text, time: e.time });
+      else pendingOther = true;
+      // State changes and the summary go out at once; rows and lines ride the next batch.
+      if (e.type === 'row' || e.type === 'line') scheduleFlush();
+      else flush();
+    },
+    onSendLine(cb) {
+      sendListeners.add(cb);
+      return () => sendListeners.delete(cb);
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      flush();
+      closed = true;
+      clearInterval(tick);
+      if (flushTimer) clearTimeout(flushTimer);
+      for (const res of clients) res.end();
+      clients.clear();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
