@@ -131,3 +131,45 @@ export function encodeReply(seq: number, outputs: ArrayLike<number>, cycles: num
 export function encodeError(seq: number | undefined, code: BoardErrorCode): string {
   return frame(`!${seq === undefined ? '?' : seqToHex(seq)}:${code}`);
 }
+
+/** A line as the board reads it (the board side of the protocol, for the mock board and shared test vectors). */
+export type HostLine =
+  | { readonly kind: 'request'; readonly seq: number; readonly inputs: Float32Array }
+  | { readonly kind: 'query' }
+  | { readonly kind: 'human'; readonly values: readonly number[] }
+  | { readonly kind: 'empty' }
+  | { readonly kind: 'invalid'; readonly seq: number | undefined; readonly code: BoardErrorCode };
+
+/** Longest request line for `inputs` inputs, without its newline: `>` seq(8) `:` 8 per input `*` CRC(4). */
+export function maxRequestLength(inputs: number): number {
+  return 1 + 8 + 1 + 8 * inputs + 5;
+}
+
+/** Decode one host line as a board expecting `inputs` inputs would. Never throws. */
+export function parseHostLine(rawLine: string, inputs: number): HostLine {
+  const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
+  if (line.length === 0) return { kind: 'empty' };
+  if (line === '?') return { kind: 'query' };
+  if (line.length > maxRequestLength(inputs)) return { kind: 'invalid', seq: undefined, code: 'long' };
+  const first = line[0] as string;
+  if (/[0-9+\-.]/.test(first)) {
+    const values = line.split(/[ ,]+/).filter((s) => s !== '').map(Number);
+    if (values.length === inputs && values.every(Number.isFinite)) return { kind: 'human', values };
+    return { kind: 'invalid', seq: undefined, code: 'frame' };
+  }
+  if (first !== '>') return { kind: 'invalid', seq: undefined, code: 'frame' };
+  const colon = line.indexOf(':');
+  const seqText = colon < 0 ? '' : line.slice(1, colon);
+  const seq = /^[0-9a-f]{1,8}$/.test(seqText) ? parseInt(seqText, 16) : undefined;
+  const star = line.lastIndexOf('*');
+  if (colon < 0 || star < colon || line.length - star !== 5) return { kind: 'invalid', seq, code: 'frame' };
+  const payload = line.slice(0, star);
+  if (line.slice(star + 1) !== crc16(payload).toString(16).toUpperCase().padStart(4, '0')) return { kind: 'invalid', seq, code: 'crc' };
+  if (seq === undefined) return { kind: 'invalid', seq, code: 'frame' };
+  const hex = payload.slice(colon + 1);
+  if (!/^[0-9a-f]*$/.test(hex)) return { kind: 'invalid', seq, code: 'hex' };
+  if (hex.length !== 8 * inputs) return { kind: 'invalid', seq, code: 'len' };
+  const values = new Float32Array(inputs);
+  for (let i = 0; i < inputs; i++) values[i] = f32FromHex(hex.slice(i * 8, i * 8 + 8)) as number;
+  return { kind: 'request', seq, inputs: values };
+}
