@@ -36,20 +36,30 @@ export interface Dashboard {
   publish(e: SessionEvent): void;
   /** Called with each line a page's console box sends (no newline; the caller writes it to the board). Returns an unsubscribe. */
   onSendLine(cb: (line: string) => void): () => void;
+  /** Called when a page asks to reset the board (the page offers the button only while a listener is set). Returns an unsubscribe. */
+  onResetBoard(cb: () => void): () => void;
   /** Pages currently connected. */
   readonly clients: number;
   close(): Promise<void>;
 }
 
 /** What one server-sent message carries; the first one a page gets is a snapshot, then batches. */
+/** The view plus what the page may do right now. */
+export interface PageView extends DashboardView {
+  /** A board is attached to take console lines. */
+  readonly canSend: boolean;
+  /** The board can be reset from the page (the virtual board). */
+  readonly canReset: boolean;
+}
+
 export interface SnapshotMessage {
-  readonly view: DashboardView;
+  readonly view: PageView;
   readonly recent: readonly RowResult[];
   readonly bad: readonly RowResult[];
   readonly console: readonly ConsoleLine[];
 }
 export interface BatchMessage {
-  readonly view: DashboardView;
+  readonly view: PageView;
   readonly rows: readonly RowResult[];
   readonly console: readonly ConsoleLine[];
 }
@@ -124,6 +134,8 @@ export async function startDashboard(opts: DashboardOptions = {}): Promise<Dashb
   const state = createDashboardState({ ...opts.history, ...(opts.model ? { model: opts.model } : {}), ...(opts.expectedRows !== undefined ? { expectedRows: opts.expectedRows } : {}) });
   const clients = new Set<http.ServerResponse>();
   const sendListeners = new Set<(line: string) => void>();
+  const resetListeners = new Set<() => void>();
+  const pageView = (): PageView => ({ ...viewOf(state, title, now()), canSend: sendListeners.size > 0, canReset: resetListeners.size > 0 });
   let pendingRows: RowResult[] = [];
   let pendingConsole: ConsoleLine[] = [];
   let pendingOther = false;
@@ -144,7 +156,7 @@ export async function startDashboard(opts: DashboardOptions = {}): Promise<Dashb
     if (flushTimer) clearTimeout(flushTimer);
     flushTimer = null;
     if (pendingRows.length === 0 && pendingConsole.length === 0 && !pendingOther) return;
-    const msg: BatchMessage = { view: viewOf(state, title, now()), rows: pendingRows, console: pendingConsole };
+    const msg: BatchMessage = { view: pageView(), rows: pendingRows, console: pendingConsole };
     pendingRows = [];
     pendingConsole = [];
     pendingOther = false;
@@ -172,7 +184,7 @@ export async function startDashboard(opts: DashboardOptions = {}): Promise<Dashb
     res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
     res.write('retry: 1000\n\n');
     const snap: SnapshotMessage = {
-      view: viewOf(state, title, now()),
+      view: pageView(),
       recent: state.recent.toArray(),
       bad: state.bad.toArray(),
       console: state.console.toArray(),
@@ -203,11 +215,31 @@ export async function startDashboard(opts: DashboardOptions = {}): Promise<Dashb
       req.on('error', reject);
     });
 
-  const serveSend = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
-    // A JSON body forces a CORS preflight on any other origin, which this server never grants.
-    if (!(req.headers['content-type'] ?? '').startsWith('application/json')) return plain(res, 415, 'send a JSON body {"line": "..."}');
+  /** A JSON body forces a CORS preflight on any other origin, which this server never grants; an Origin must be ours. */
+  const refuseForeign = (req: http.IncomingMessage, res: http.ServerResponse): boolean => {
+    if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
+      plain(res, 415, 'send a JSON body');
+      return true;
+    }
     const origin = req.headers.origin;
-    if (origin !== undefined && !allowedHost(origin.replace(/^http:\/\//, ''))) return plain(res, 403, 'other origins may not send');
+    if (origin !== undefined && !allowedHost(origin.replace(/^http:\/\//, ''))) {
+      plain(res, 403, 'other origins may not control the board');
+      return true;
+    }
+    return false;
+  };
+
+  const serveReset = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    if (refuseForeign(req, res)) return;
+    req.resume();
+    if (resetListeners.size === 0) return plain(res, 409, 'this board cannot be reset from here');
+    for (const cb of resetListeners) cb();
+    res.writeHead(204, SECURITY_HEADERS);
+    res.end();
+  };
+
+  const serveSend = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    if (refuseForeign(req, res)) return;
     const body = await readBody(req, 4 * MAX_SEND_LINE + 64);
     if (body === null) return plain(res, 413, `a line is at most ${MAX_SEND_LINE} characters`);
     let line: unknown;
@@ -233,11 +265,15 @@ export async function startDashboard(opts: DashboardOptions = {}): Promise<Dashb
       if (method !== 'POST') return plain(res, 405, 'POST only', { Allow: 'POST' });
       return serveSend(req, res);
     }
+    if (rawPath === '/api/reset') {
+      if (method !== 'POST') return plain(res, 405, 'POST only', { Allow: 'POST' });
+      return serveReset(req, res);
+    }
     if (method !== 'GET' && method !== 'HEAD') return plain(res, 405, 'GET only', { Allow: 'GET, HEAD' });
     if (rawPath === '/api/events') return serveEvents(req, res);
     if (rawPath === '/api/state') {
       res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'application/json; charset=utf-8' });
-      res.end(JSON.stringify(viewOf(state, title, now())));
+      res.end(JSON.stringify(pageView()));
       return;
     }
     if (rawPath === '/api/rows.csv') {
@@ -294,7 +330,23 @@ export async function startDashboard(opts: DashboardOptions = {}): Promise<Dashb
     },
     onSendLine(cb) {
       sendListeners.add(cb);
-      return () => sendListeners.delete(cb);
+      pendingOther = true;
+      scheduleFlush();
+      return () => {
+        sendListeners.delete(cb);
+        pendingOther = true;
+        scheduleFlush();
+      };
+    },
+    onResetBoard(cb) {
+      resetListeners.add(cb);
+      pendingOther = true;
+      scheduleFlush();
+      return () => {
+        resetListeners.delete(cb);
+        pendingOther = true;
+        scheduleFlush();
+      };
     },
     async close(): Promise<void> {
       if (closed) return;

@@ -225,7 +225,9 @@
     $('latency-median').textContent = fmtUs(v.latency.medianUs);
     $('latency-p99').textContent = fmtUs(v.latency.p99Us);
     $('export-note').textContent = `${fmtInt(v.exportRows)} rows${v.exportDropped ? ` (the oldest ${fmtInt(v.exportDropped)} are no longer kept)` : ''}`;
-    $('send-button').disabled = v.connection === 'disconnected' || v.connection === 'idle';
+    $('send-button').disabled = !v.canSend;
+    $('send-line').placeholder = v.canSend ? 'a line for the board, e.g. 5.1,3.5,1.4,0.2 or ?' : 'no board attached';
+    $('reset-board').hidden = !v.canReset;
     renderConfusion(v);
     renderStateLog(v);
   }
@@ -424,6 +426,15 @@
       }
     } catch (err) {
       status.textContent = `not sent: ${err}`;
+    }
+  });
+  $('reset-board').addEventListener('click', async () => {
+    const status = $('send-status');
+    try {
+      const res = await fetch('/api/reset', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+      status.textContent = res.ok ? 'board reset requested' : `not reset: ${(await res.text()).trim()}`;
+    } catch (err) {
+      status.textContent = `not reset: ${err}`;
     }
   });
   window.addEventListener('resize', () => {
