@@ -7,7 +7,9 @@ export function buildProgram(): Command {
   program
     .name('deploy-nn')
     .description('Train a small neural network, run it on an Arduino, and check every output bit for bit')
-    .version('0.1.0');
+    .version('0.1.0')
+    // Root options (the one-shot command) only before a subcommand, so `build --board` is the subcommand's.
+    .enablePositionalOptions();
   registerCommands(program);
   return program;
 }

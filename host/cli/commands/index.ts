@@ -1,6 +1,7 @@
-// Every subcommand, registered in pipeline order.
+// Every subcommand, registered in pipeline order, then the one-shot command on the program itself.
 import type { Command } from 'commander';
+import { registerDeploy } from './deploy.js';
 
-export function registerCommands(_program: Command): void {
-  // Filled in as the stages land: train, generate, build, upload, sim, verify, monitor, and the one-shot command.
+export function registerCommands(program: Command): void {
+  registerDeploy(program);
 }
