@@ -46,6 +46,53 @@ export function modelInfo(model: ModelFile): DashboardModelInfo {
   };
 }
 
+/** A dashboard plus the two hooks a session runner takes (the one-shot pipeline's onEvent and onSession). */
+export interface SessionDashboard {
+  readonly url: string;
+  readonly dashboard: Dashboard;
+  /** Feed it every session event. */
+  onEvent(e: SessionEvent): void;
+  /** Give it the running session: the page's console box then writes to the board. */
+  onSession(session: { sendRaw(line: string): void }): void;
+  /** Detach the console box and the reset button (once the session has ended the board is gone); the page stays up. */
+  unbind(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Start a dashboard for a model's session. For the one-shot pipeline:
+ * `const d = await openSessionDashboard(model, { port }); deploy({ ..., onEvent: d.onEvent, onSession: d.onSession })`.
+ */
+export async function openSessionDashboard(model: ModelFile, opts: AttachOptions = {}): Promise<SessionDashboard> {
+  const dashboard = await startDashboard({
+    ...(opts.port !== undefined ? { port: opts.port } : {}),
+    title: opts.title ?? `deploy-nn · ${model.name}`,
+    model: modelInfo(model),
+    ...(opts.expectedRows !== undefined ? { expectedRows: opts.expectedRows } : {}),
+  });
+  let unreset = opts.resetBoard ? dashboard.onResetBoard(opts.resetBoard) : null;
+  let unsend: (() => void) | null = null;
+  const unbind = (): void => {
+    unsend?.();
+    unreset?.();
+    unsend = unreset = null;
+  };
+  return {
+    url: dashboard.url,
+    dashboard,
+    onEvent: (e) => dashboard.publish(e),
+    onSession(session) {
+      unsend?.();
+      unsend = dashboard.onSendLine((line) => session.sendRaw(line));
+    },
+    unbind,
+    async close() {
+      unbind();
+      await dashboard.close();
+    },
+  };
+}
+
 /**
  * Start a dashboard for a session about to run. Usage:
  * `const d = await attachDashboard(opts); const s = createSession(d.sessionOptions); d.bind(s); note(d.url); await s.done;`
@@ -53,39 +100,21 @@ export function modelInfo(model: ModelFile): DashboardModelInfo {
  */
 export async function attachDashboard<O extends DashboardableSessionOptions>(sessionOptions: O, opts: AttachOptions = {}): Promise<AttachedDashboard<O>> {
   const expectedRows = opts.expectedRows ?? (Array.isArray(sessionOptions.rows) ? sessionOptions.rows.length : undefined);
-  const dashboard = await startDashboard({
-    ...(opts.port !== undefined ? { port: opts.port } : {}),
-    title: opts.title ?? `deploy-nn · ${sessionOptions.model.name}`,
-    model: modelInfo(sessionOptions.model),
-    ...(expectedRows !== undefined ? { expectedRows } : {}),
-  });
-  let unreset = opts.resetBoard ? dashboard.onResetBoard(opts.resetBoard) : null;
+  const d = await openSessionDashboard(sessionOptions.model, { ...opts, ...(expectedRows !== undefined ? { expectedRows } : {}) });
   const inner = sessionOptions.onEvent;
   const wrapped: O = {
     ...sessionOptions,
     onEvent: (e: SessionEvent) => {
-      dashboard.publish(e);
+      d.onEvent(e);
       inner?.(e);
     },
   };
-  let unbind: (() => void) | null = null;
   return {
-    url: dashboard.url,
-    dashboard,
+    url: d.url,
+    dashboard: d.dashboard,
     sessionOptions: wrapped,
-    bind(session) {
-      unbind?.();
-      unbind = dashboard.onSendLine((line) => session.sendRaw(line));
-    },
-    unbind() {
-      unbind?.();
-      unreset?.();
-      unbind = unreset = null;
-    },
-    async close() {
-      unbind?.();
-      unreset?.();
-      await dashboard.close();
-    },
+    bind: (session) => d.onSession(session),
+    unbind: () => d.unbind(),
+    close: () => d.close(),
   };
 }

@@ -21,8 +21,8 @@ import { action } from '../run.js';
 import { note } from '../output.js';
 import type { OutputOptions } from '../output.js';
 
-export { attachDashboard } from '../../dashboard/attach.js';
-export type { AttachOptions, AttachedDashboard } from '../../dashboard/attach.js';
+export { attachDashboard, openSessionDashboard } from '../../dashboard/attach.js';
+export type { AttachOptions, AttachedDashboard, SessionDashboard } from '../../dashboard/attach.js';
 
 export interface MonitorOptions extends OutputOptions {
   /** A serial device path, or `sim` for the virtual board. */
