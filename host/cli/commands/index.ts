@@ -1,9 +1,15 @@
 // Every subcommand, registered in pipeline order, then the one-shot command on the program itself.
 import type { Command } from 'commander';
+import { registerExample } from './example.js';
+import { registerTrain } from './train.js';
 import { registerDeploy } from './deploy.js';
+import { registerMonitor } from './monitor.js';
 import { registerVerify } from './verify.js';
 
 export function registerCommands(program: Command): void {
+  registerTrain(program);
+  registerExample(program);
   registerVerify(program);
+  registerMonitor(program);
   registerDeploy(program);
 }

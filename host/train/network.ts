@@ -1,0 +1,280 @@
+// The training network: dense layers over one Float64Array of parameters, forward and backprop with no per-sample allocation.
+import type { Activation, DenseLayer } from '../core/model.js';
+import type { Rng } from './rng.js';
+
+export const LOSSES = ['mse', 'cross-entropy', 'hinge'] as const;
+export type LossName = (typeof LOSSES)[number];
+
+export const INITS = ['auto', 'xavier', 'he'] as const;
+/** auto: He for relu layers, Xavier (Glorot uniform) otherwise. */
+export type InitName = (typeof INITS)[number];
+
+/**
+ * Layer k maps sizes[k] inputs to sizes[k+1] outputs with activations[k]. Weights are stored input-major
+ * (W[i * out + o]) so the inner loops run over contiguous outputs and can skip zero inputs (sparse pixels, dead relus).
+ */
+export class Network {
+  readonly sizes: readonly number[];
+  readonly activations: readonly Activation[];
+  readonly loss: LossName;
+  readonly params: Float64Array;
+  readonly grad: Float64Array;
+  /** 1 for weights, 0 for biases: L2 decay applies to weights only. */
+  readonly decayMask: Float64Array;
+  readonly wOff: readonly number[];
+  readonly bOff: readonly number[];
+  /** a[0] is the input, a[k+1] the output of layer k. */
+  readonly a: Float64Array[];
+  /** delta[k]: dLoss/d(pre-activation) of layer k's outputs. */
+  readonly delta: Float64Array[];
+
+  constructor(sizes: readonly number[], activations: readonly Activation[], loss: LossName) {
+    this.sizes = sizes;
+    this.activations = activations;
+    this.loss = loss;
+    const wOff: number[] = [];
+    const bOff: number[] = [];
+    let n = 0;
+    for (let k = 0; k + 1 < sizes.length; k++) {
+      wOff.push(n);
+      n += (sizes[k] as number) * (sizes[k + 1] as number);
+      bOff.push(n);
+      n += sizes[k + 1] as number;
+    }
+    this.wOff = wOff;
+    this.bOff = bOff;
+    this.params = new Float64Array(n);
+    this.grad = new Float64Array(n);
+    this.decayMask = new Float64Array(n);
+    for (let k = 0; k < wOff.length; k++) this.decayMask.fill(1, wOff[k], bOff[k]);
+    this.a = sizes.map((s) => new Float64Array(s));
+    this.delta = sizes.slice(1).map((s) => new Float64Array(s));
+  }
+
+  get layerCount(): number {
+    return this.sizes.length - 1;
+  }
+
+  /** Xavier uniform U(+-sqrt(6 / (in + out))) or He normal N(0, 2 / in); biases 0. */
+  initialize(rng: Rng, init: InitName): void {
+    this.params.fill(0);
+    for (let k = 0; k < this.layerCount; k++) {
+      const nIn = this.sizes[k] as number;
+      const nOut = this.sizes[k + 1] as number;
+      const he = init === 'he' || (init === 'auto' && this.activations[k] === 'relu');
+      const off = this.wOff[k] as number;
+      // Drawn in model order (row o = neuron, column i = input) so the draw does not depend on the storage layout.
+      for (let o = 0; o < nOut; o++) {
+        for (let i = 0; i < nIn; i++) {
+          const w = he ? rng.normal() * Math.sqrt(2 / nIn) : (rng.next() * 2 - 1) * Math.sqrt(6 / (nIn + nOut));
+          this.params[off + i * nOut + o] = w;
+        }
+      }
+    }
+  }
+
+  /** Forward pass of one sample already in a[0] (float64, Math.exp); returns the output buffer. */
+  forward(): Float64Array {
+    const p = this.params;
+    for (let k = 0; k < this.layerCount; k++) {
+      const x = this.a[k] as Float64Array;
+      const y = this.a[k + 1] as Float64Array;
+      const nIn = x.length;
+      const nOut = y.length;
+      const w = this.wOff[k] as number;
+      const b = this.bOff[k] as number;
+      for (let o = 0; o < nOut; o++) y[o] = p[b + o] as number;
+      for (let i = 0; i < nIn; i++) {
+        const xi = x[i] as number;
+        if (xi !== 0) axpy(y, 0, xi, p, w + i * nOut, nOut);
+      }
+      activate(this.activations[k] as Activation, y);
+    }
+    return this.a[this.layerCount] as Float64Array;
+  }
+
+  /**
+   * Loss of the current output against the target, and delta of the output layer.
+   * `target`: class id (classification, binary) or value (regression); `pos`/`neg`: the binary target values.
+   */
+  outputLoss(target: number, task: 'classification' | 'binary' | 'regression'): number {
+    const L = this.layerCount;
+    const y = this.a[L] as Float64Array;
+    const d = this.delta[L - 1] as Float64Array;
+    const act = this.activations[L - 1] as Activation;
+    const n = y.length;
+    let loss = 0;
+    switch (this.loss) {
+      case 'cross-entropy': {
+        // softmax + CE, or sigmoid + binary CE per output: delta = p - t either way.
+        for (let o = 0; o < n; o++) {
+          const t = task === 'binary' ? target : o === target ? 1 : 0;
+          const p = y[o] as number;
+          d[o] = p - t;
+          if (act === 'softmax') {
+            if (t === 1) loss -= Math.log(Math.max(p, 1e-300));
+          } else {
+            loss -= t * Math.log(Math.max(p, 1e-300)) + (1 - t) * Math.log(Math.max(1 - p, 1e-300));
+          }
+        }
+        return loss;
+      }
+      case 'mse': {
+        const lo = act === 'sigmoid' || act === 'relu' ? 0 : -1;
+        for (let o = 0; o < n; o++) {
+          const t = task === 'regression' ? target : task === 'binary' ? (target === 1 ? 1 : lo) : o === target ? 1 : lo;
+          const e = (y[o] as number) - t;
+          loss += (e * e) / n;
+          d[o] = ((2 * e) / n) * derivative(act, y[o] as number);
+        }
+        return loss;
+      }
+      case 'hinge': {
+        if (task === 'binary') {
+          const t = target === 1 ? 1 : -1;
+          const margin = t * (y[0] as number);
+          d[0] = margin < 1 ? -t * derivative(act, y[0] as number) : 0;
+          return Math.max(0, 1 - margin);
+        }
+        // Multi-class (Weston-Watkins) hinge: sum over wrong classes of max(0, s_j - s_c + 1).
+        const sc = y[target] as number;
+        let count = 0;
+        for (let o = 0; o < n; o++) {
+          d[o] = 0;
+          if (o === target) continue;
+          const m = (y[o] as number) - sc + 1;
+          if (m > 0) {
+            loss += m;
+            d[o] = derivative(act, y[o] as number);
+            count++;
+          }
+        }
+        d[target] = -count * derivative(act, sc);
+        return loss;
+      }
+    }
+  }
+
+  /** Add this sample's gradient to `grad` (call after forward() and outputLoss()). */
+  backward(): void {
+    const p = this.params;
+    const g = this.grad;
+    for (let k = this.layerCount - 1; k >= 0; k--) {
+      const x = this.a[k] as Float64Array;
+      const d = this.delta[k] as Float64Array;
+      const nIn = x.length;
+      const nOut = d.length;
+      const w = this.wOff[k] as number;
+      const b = this.bOff[k] as number;
+      for (let o = 0; o < nOut; o++) g[b + o] = (g[b + o] as number) + (d[o] as number);
+      for (let i = 0; i < nIn; i++) {
+        const xi = x[i] as number;
+        if (xi !== 0) axpy(g, w + i * nOut, xi, d, 0, nOut);
+      }
+      if (k === 0) break;
+      const prev = this.delta[k - 1] as Float64Array;
+      const act = this.activations[k - 1] as Activation;
+      for (let i = 0; i < nIn; i++) {
+        const xi = x[i] as number;
+        const dz = derivative(act, xi);
+        if (dz === 0) {
+          prev[i] = 0;
+          continue;
+        }
+        prev[i] = dot(p, w + i * nOut, d, nOut) * dz;
+      }
+    }
+  }
+
+  /** The layers as model.json wants them: weights[o][i], one row per neuron (float64 here; finalizeModel rounds). */
+  toLayers(): DenseLayer[] {
+    const layers: DenseLayer[] = [];
+    for (let k = 0; k < this.layerCount; k++) {
+      const nIn = this.sizes[k] as number;
+      const nOut = this.sizes[k + 1] as number;
+      const w = this.wOff[k] as number;
+      const b = this.bOff[k] as number;
+      const weights: number[][] = [];
+      for (let o = 0; o < nOut; o++) {
+        const row = new Array<number>(nIn);
+        for (let i = 0; i < nIn; i++) row[i] = this.params[w + i * nOut + o] as number;
+        weights.push(row);
+      }
+      layers.push({ inputs: nIn, outputs: nOut, activation: this.activations[k] as Activation, weights, biases: Array.from(this.params.subarray(b, b + nOut)) });
+    }
+    return layers;
+  }
+}
+
+/** y[yOff + k] += a * x[xOff + k] for k < n, unrolled by 4 (about twice as fast in V8 as the plain loop). */
+function axpy(y: Float64Array, yOff: number, a: number, x: Float64Array, xOff: number, n: number): void {
+  let k = 0;
+  for (; k + 3 < n; k += 4) {
+    const j = yOff + k;
+    const i = xOff + k;
+    y[j] = (y[j] as number) + a * (x[i] as number);
+    y[j + 1] = (y[j + 1] as number) + a * (x[i + 1] as number);
+    y[j + 2] = (y[j + 2] as number) + a * (x[i + 2] as number);
+    y[j + 3] = (y[j + 3] as number) + a * (x[i + 3] as number);
+  }
+  for (; k < n; k++) y[yOff + k] = (y[yOff + k] as number) + a * (x[xOff + k] as number);
+}
+
+/** sum of p[pOff + k] * d[k] for k < n, with two accumulators. */
+function dot(p: Float64Array, pOff: number, d: Float64Array, n: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let k = 0;
+  for (; k + 1 < n; k += 2) {
+    s0 += (p[pOff + k] as number) * (d[k] as number);
+    s1 += (p[pOff + k + 1] as number) * (d[k + 1] as number);
+  }
+  if (k < n) s0 += (p[pOff + k] as number) * (d[k] as number);
+  return s0 + s1;
+}
+
+/** Activation in place, float64. */
+export function activate(act: Activation, y: Float64Array): void {
+  const n = y.length;
+  switch (act) {
+    case 'linear':
+      return;
+    case 'relu':
+      for (let o = 0; o < n; o++) if ((y[o] as number) < 0) y[o] = 0;
+      return;
+    case 'sigmoid':
+      for (let o = 0; o < n; o++) y[o] = 1 / (1 + Math.exp(-(y[o] as number)));
+      return;
+    case 'tanh':
+      for (let o = 0; o < n; o++) y[o] = Math.tanh(y[o] as number);
+      return;
+    case 'softmax': {
+      let m = -Infinity;
+      for (let o = 0; o < n; o++) if ((y[o] as number) > m) m = y[o] as number;
+      let s = 0;
+      for (let o = 0; o < n; o++) {
+        const e = Math.exp((y[o] as number) - m);
+        y[o] = e;
+        s += e;
+      }
+      for (let o = 0; o < n; o++) y[o] = (y[o] as number) / s;
+      return;
+    }
+  }
+}
+
+/** d(activation)/dz expressed through the activation's output a (softmax only with cross-entropy, never here). */
+export function derivative(act: Activation, a: number): number {
+  switch (act) {
+    case 'linear':
+      return 1;
+    case 'relu':
+      return a > 0 ? 1 : 0;
+    case 'sigmoid':
+      return a * (1 - a);
+    case 'tanh':
+      return 1 - a * a;
+    case 'softmax':
+      return 1;
+  }
+}
