@@ -1,0 +1,424 @@
+// The in-process virtual AVR: avr8js CPU, timers 0/1/2, USART0 (with the RX fix), ports B/C/D, run in slices.
+//
+// Use it directly for benchmarks and fuzzing (no pty, no socat):
+//   const r = createAvrRunner(readFileSync('firmware.hex', 'utf8'), getBoard('uno'));
+//   r.onTx((bytes) => ...);              // board -> host bytes, delivered after each slice
+//   r.writeRx('>1:...*ABCD\n');           // host -> board, fed one byte per character time (the baud rate, in cycles)
+//   r.runUntil(() => gotReply, 50e6);     // synchronous, as fast as the emulator goes (about 40-50 MHz here)
+// or r.start({ realtime }) to run it in the background on the event loop (what the virtual board does).
+// Timing is cycle-accurate to avr8js: RX and TX bytes take 10 bit times of simulated clock each, so a reply's
+// cycle count and the serial throughput in simulated seconds match a real 16 MHz Uno.
+import { performance } from 'node:perf_hooks';
+import {
+  AVRIOPort,
+  AVRTimer,
+  AVRUSART,
+  CPU,
+  avrInstruction,
+  portBConfig,
+  portCConfig,
+  portDConfig,
+  timer0Config,
+  timer1Config,
+  timer2Config,
+  usart0Config,
+} from 'avr8js';
+import type { BoardProfile } from '../core/boards.js';
+import { SimError } from '../core/errors.js';
+import { parseIntelHex } from './intel-hex.js';
+
+/** First SRAM address of the ATmega328P data space (below it: registers and I/O). */
+export const RAM_START = 0x100;
+/** Byte painted over all SRAM at every reset, for the stack high-water mark. */
+export const PAINT_BYTE = 0xc5;
+
+const UCSRA_RXC = 0x80;
+const UCSRA_UDRE = 0x20;
+const UCSRB_RXEN = 0x10;
+
+export interface AvrRunnerOptions {
+  /** File name used in hex error messages (default '<hex>'). */
+  readonly source?: string;
+  /**
+   * Work around avr8js 0.21.1 losing received bytes (default true). Its UCSR0A/UCSR0B write hooks clear RXC, and
+   * Arduino's Serial.write writes both registers, so a byte that lands while the sketch transmits is dropped. The fix
+   * keeps RXC (and UDRE, also read-only on the chip) across those writes and re-arms the RX interrupt.
+   * false exists only so a test can show the loss.
+   */
+  readonly rxFix?: boolean;
+  /** First address above static data (__heap_start), when known from the ELF; else stackHighWater() finds it by scanning. */
+  readonly staticEnd?: number;
+}
+
+export interface StackReport {
+  /** Deepest stack use since the last reset, bytes from the top of RAM. */
+  readonly stackBytes: number;
+  /** First address above .data/.bss (__heap_start). */
+  readonly staticEnd: number;
+  /** SRAM used by static data (.data + .bss), bytes. */
+  readonly staticBytes: number;
+  /** SRAM never touched between static data and the deepest stack byte: the smallest free margin seen. */
+  readonly freeBytes: number;
+  readonly sramBytes: number;
+  /** Where staticEnd came from: the ELF symbol table, or the lowest painted run above .bss. */
+  readonly staticEndFrom: 'symbols' | 'scan';
+}
+
+export interface RunLoopOptions {
+  /** Pace to board.fCpu cycles per wall-clock second (default false: as fast as the emulator goes). */
+  readonly realtime?: boolean;
+  /** Longest stretch the loop runs before yielding to the event loop, ms (default 4). */
+  readonly sliceMs?: number;
+}
+
+export interface AvrRunner {
+  readonly board: BoardProfile;
+  /** Cycles simulated since creation, across resets. */
+  readonly cycles: number;
+  /** Resets since creation (the first boot is not counted). */
+  readonly resets: number;
+  /** Bytes received by the USART so far, and transmitted by it. */
+  readonly rxBytes: number;
+  readonly txBytes: number;
+  /** Bytes waiting on the simulated wire towards the board. */
+  readonly rxPending: number;
+  /** Whether the background loop (start) is running. */
+  readonly running: boolean;
+  /** Simulated MHz over the background loop's running time so far (0 before it ran). */
+  readonly simulatedMhz: number;
+  /** Queue bytes on the line to the board; each arrives one character time after the previous (fed while RXEN is on). */
+  writeRx(bytes: Uint8Array | string): void;
+  /** Drop the bytes not yet delivered to the USART. */
+  clearRx(): void;
+  /** Listen to the board's output; bytes arrive in batches after each slice (a slice ends early after a newline). Returns an unsubscribe function. */
+  onTx(cb: (bytes: Uint8Array) => void): () => void;
+  /** Run n cycles synchronously. */
+  runCycles(n: number): void;
+  /** Run until cond() (checked after each slice and each output batch) or maxCycles more have run; returns cond's last value. */
+  runUntil(cond: () => boolean, maxCycles: number): boolean;
+  /** Run for about ms of wall-clock time synchronously (fast mode); returns the cycles run. */
+  runFor(ms: number): number;
+  /** Run in the background on the event loop, never blocking it for more than sliceMs. */
+  start(opts?: RunLoopOptions): void;
+  /** Stop the background loop (the state is kept; start resumes). */
+  pause(): void;
+  /** The reset button: CPU and peripherals back to power-on state, SRAM painted, program restarts at 0. */
+  reset(): void;
+  /** Stack high-water mark since the last reset (see StackReport). */
+  stackHighWater(): StackReport;
+  /** The avr8js CPU and peripherals of the current boot, for tests that need to look inside (replaced on reset). */
+  readonly machine: Machine;
+}
+
+export interface Machine {
+  readonly cpu: CPU;
+  readonly usart: AVRUSART;
+  readonly timers: readonly AVRTimer[];
+  readonly ports: { readonly B: AVRIOPort; readonly C: AVRIOPort; readonly D: AVRIOPort };
+}
+
+interface InterruptLike {
+  address: number;
+  flagRegister: number;
+  flagMask: number;
+  enableRegister: number;
+  enableMask: number;
+  constant?: boolean;
+}
+
+/** Total flash of the chip: the sketch area rounded up to a power of two (the bootloader sits in the rest). */
+function flashSize(board: BoardProfile): number {
+  let size = 1;
+  while (size < board.flashBytes) size *= 2;
+  return size;
+}
+
+/**
+ * Create a virtual board running `hex` (Intel HEX text) on `board`. Throws SimError for a board with
+ * simulated=false or a malformed hex (naming the file and line).
+ */
+export function createAvrRunner(hex: string, board: BoardProfile, opts: AvrRunnerOptions = {}): AvrRunner {
+  if (!board.simulated) {
+    throw new SimError(`board "${board.id}" (${board.mcu}) cannot be simulated`, 'the virtual board runs the ATmega328P boards (uno, nano)');
+  }
+  const flash = parseIntelHex(hex, flashSize(board), opts.source ?? '<hex>');
+  const progMem = new Uint16Array(flash.buffer);
+  const rxFix = opts.rxFix ?? true;
+  const ramEnd = RAM_START + board.sramBytes - 1;
+
+  const txListeners = new Set<(bytes: Uint8Array) => void>();
+  let txBuf = new Uint8Array(256);
+  let txLen = 0;
+  let breakSlice = false;
+  const rxQueue: Uint8Array[] = [];
+  let rxHead = 0; // offset into rxQueue[0]
+  let rxPending = 0;
+  let rxBytes = 0;
+  let txBytes = 0;
+  let cyclesBefore = 0; // cycles of earlier boots
+  let resets = 0;
+  let machine: Machine;
+
+  function feedRx(): void {
+    const { usart } = machine;
+    while (rxPending > 0 && !usart.rxBusy && usart.rxEnable) {
+      const chunk = rxQueue[0]!;
+      const byte = chunk[rxHead++]!;
+      if (rxHead >= chunk.length) {
+        rxQueue.shift();
+        rxHead = 0;
+      }
+      rxPending--;
+      rxBytes++;
+      usart.writeByte(byte); // arrives after one character time; onRxComplete then feeds the next
+    }
+  }
+
+  function pushTx(byte: number): void {
+    if (txLen === txBuf.length) {
+      const bigger = new Uint8Array(txBuf.length * 2);
+      bigger.set(txBuf);
+      txBuf = bigger;
+    }
+    txBuf[txLen++] = byte;
+    txBytes++;
+    if (byte === 0x0a || txLen >= 128) breakSlice = true;
+  }
+
+  function flushTx(): void {
+    if (txLen === 0) return;
+    const out = txBuf.slice(0, txLen);
+    txLen = 0;
+    for (const cb of txListeners) cb(out);
+  }
+
+  function boot(): Machine {
+    const cpu = new CPU(progMem, board.sramBytes);
+    cpu.data.fill(PAINT_BYTE, RAM_START, ramEnd + 1);
+    const timers = [new AVRTimer(cpu, timer0Config), new AVRTimer(cpu, timer1Config), new AVRTimer(cpu, timer2Config)];
+    const usart = new AVRUSART(cpu, usart0Config, board.fCpu);
+    const ports = { B: new AVRIOPort(cpu, portBConfig), C: new AVRIOPort(cpu, portCConfig), D: new AVRIOPort(cpu, portDConfig) };
+    usart.onByteTransmit = pushTx;
+    usart.onRxComplete = () => feedRx();
+    if (rxFix) applyRxFix(cpu, usart);
+    return { cpu, usart, timers, ports };
+  }
+
+  machine = boot();
+
+  /** Run until `end` absolute CPU cycles of this boot; with stopOnLine, return early after output ending in a newline. */
+  function runTo(end: number, stopOnLine = false): void {
+    const cpu = machine.cpu;
+    while (cpu.cycles < end) {
+      // Inner loop kept tiny: it is where all the time goes.
+      const stop = Math.min(end, cpu.cycles + 20_000);
+      while (cpu.cycles < stop && !breakSlice) {
+        avrInstruction(cpu);
+        cpu.tick();
+      }
+      if (rxPending > 0) feedRx();
+      if (breakSlice) {
+        breakSlice = false;
+        flushTx();
+        if (stopOnLine || cpu !== machine.cpu) return; // the caller looks at the output, or a listener reset the board
+      }
+    }
+    flushTx();
+  }
+
+  let loopTimer: NodeJS.Immediate | NodeJS.Timeout | undefined;
+  let loopRunning = false;
+  let loopCycles = 0;
+  let loopMs = 0;
+
+  function loop(opts: Required<RunLoopOptions>): void {
+    const cyclesPerMs = board.fCpu / 1000;
+    let t0 = performance.now();
+    let c0 = api.cycles;
+    const step = () => {
+      loopTimer = undefined;
+      if (!loopRunning) return;
+      const started = performance.now();
+      if (opts.realtime) {
+        let due = c0 + (started - t0) * cyclesPerMs - api.cycles;
+        if (due > 100 * cyclesPerMs) {
+          // Far behind (a stall, or a CPU too slow for real time): do not sprint to catch up.
+          t0 = started;
+          c0 = api.cycles;
+          due = 0;
+        }
+        if (due < cyclesPerMs / 4) {
+          loopTimer = setTimeout(step, 1);
+          return;
+        }
+        runSliceFor(Math.min(due, opts.sliceMs * cyclesPerMs * 4), opts.sliceMs);
+      } else {
+        runSliceFor(Number.POSITIVE_INFINITY, opts.sliceMs);
+      }
+      loopMs += performance.now() - started;
+      if (loopRunning) loopTimer = setImmediate(step);
+    };
+    loopTimer = setImmediate(step);
+  }
+
+  /** Run at most maxCycles and at most ms of wall-clock time (checked every 20k cycles). */
+  function runSliceFor(maxCycles: number, ms: number): number {
+    const start = api.cycles;
+    const deadline = performance.now() + ms;
+    while (api.cycles - start < maxCycles) {
+      const cpu = machine.cpu;
+      runTo(cpu.cycles + Math.min(20_000, maxCycles - (api.cycles - start)));
+      if (performance.now() >= deadline) break;
+    }
+    loopCycles += api.cycles - start;
+    return api.cycles - start;
+  }
+
+  const api: AvrRunner = {
+    board,
+    get cycles() {
+      return cyclesBefore + machine.cpu.cycles;
+    },
+    get resets() {
+      return resets;
+    },
+    get rxBytes() {
+      return rxBytes;
+    },
+    get txBytes() {
+      return txBytes;
+    },
+    get rxPending() {
+      return rxPending;
+    },
+    get running() {
+      return loopRunning;
+    },
+    get simulatedMhz() {
+      return loopMs > 0 ? loopCycles / loopMs / 1000 : 0;
+    },
+    get machine() {
+      return machine;
+    },
+    writeRx(bytes) {
+      const chunk = typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes;
+      if (chunk.length === 0) return;
+      rxQueue.push(Uint8Array.from(chunk));
+      rxPending += chunk.length;
+      feedRx();
+    },
+    clearRx() {
+      rxQueue.length = 0;
+      rxHead = 0;
+      rxPending = 0;
+    },
+    onTx(cb) {
+      txListeners.add(cb);
+      return () => txListeners.delete(cb);
+    },
+    runCycles(n) {
+      runTo(machine.cpu.cycles + n);
+    },
+    runUntil(cond, maxCycles) {
+      const start = api.cycles;
+      while (!cond()) {
+        const left = maxCycles - (api.cycles - start);
+        if (left <= 0) return false;
+        runTo(machine.cpu.cycles + Math.min(left, 50_000), true);
+      }
+      return true;
+    },
+    runFor(ms) {
+      return runSliceFor(Number.POSITIVE_INFINITY, ms);
+    },
+    start(opts = {}) {
+      if (loopRunning) return;
+      loopRunning = true;
+      loop({ realtime: opts.realtime ?? false, sliceMs: opts.sliceMs ?? 4 });
+    },
+    pause() {
+      loopRunning = false;
+      if (loopTimer !== undefined) {
+        clearImmediate(loopTimer as NodeJS.Immediate);
+        clearTimeout(loopTimer as NodeJS.Timeout);
+        loopTimer = undefined;
+      }
+    },
+    reset() {
+      cyclesBefore += machine.cpu.cycles;
+      txLen = 0; // a byte still in the shift register is lost, as on the chip
+      breakSlice = false;
+      resets++;
+      machine = boot();
+      feedRx();
+    },
+    stackHighWater() {
+      const data = machine.cpu.data;
+      let staticEnd = opts.staticEnd;
+      let from: StackReport['staticEndFrom'] = 'symbols';
+      if (staticEnd === undefined) {
+        // Startup code writes all of .data and .bss (zeros), so the first long painted run above RAM_START is the end.
+        from = 'scan';
+        staticEnd = ramEnd + 1;
+        for (let a = RAM_START; a + 16 <= ramEnd + 1; a++) {
+          let painted = true;
+          for (let k = 0; k < 16 && painted; k++) painted = data[a + k] === PAINT_BYTE;
+          if (painted) {
+            staticEnd = a;
+            break;
+          }
+        }
+      }
+      let low = ramEnd + 1;
+      for (let a = staticEnd; a <= ramEnd; a++) {
+        if (data[a] !== PAINT_BYTE) {
+          low = a;
+          break;
+        }
+      }
+      const stackBytes = ramEnd + 1 - low;
+      return {
+        stackBytes,
+        staticEnd,
+        staticBytes: staticEnd - RAM_START,
+        freeBytes: Math.max(0, low - staticEnd),
+        sramBytes: board.sramBytes,
+        staticEndFrom: from,
+      };
+    },
+  };
+  return api;
+}
+
+/**
+ * The RX fix for avr8js 0.21.1: its UCSR0A write hook clears every flag but U2X/MPCM (RXC and UDRE are read-only on
+ * the chip), and its UCSR0B write hook clears a pending RXC whenever RXEN stays on. Arduino's Serial.write writes both
+ * (sbi UDRIE0 in an atomic block, TXC0 in UCSR0A), so a byte received meanwhile vanished. Wrap both hooks so the flags
+ * survive and the RX-complete interrupt is queued again.
+ */
+function applyRxFix(cpu: CPU, usart: AVRUSART): void {
+  const { UCSRA, UCSRB } = usart0Config;
+  const rxc = (usart as unknown as { RXC?: InterruptLike }).RXC;
+  const hookA = cpu.writeHooks[UCSRA];
+  const hookB = cpu.writeHooks[UCSRB];
+  if (!rxc || rxc.address !== usart0Config.rxCompleteInterrupt || !hookA || !hookB) {
+    throw new SimError('this avr8js version has a USART the RX fix does not recognise', 'install avr8js@0.21.1 (npm ci)');
+  }
+  const rearm = (had: number) => {
+    const data = cpu.data;
+    if (had & UCSRA_UDRE) data[UCSRA] = data[UCSRA]! | UCSRA_UDRE;
+    if (had & UCSRA_RXC && data[UCSRB]! & UCSRB_RXEN) cpu.setInterruptFlag(rxc as never);
+  };
+  cpu.writeHooks[UCSRA] = (value, oldValue, addr, mask) => {
+    const had = cpu.data[UCSRA]! & (UCSRA_RXC | UCSRA_UDRE);
+    const r = hookA(value, oldValue, addr, mask);
+    rearm(had);
+    return r;
+  };
+  cpu.writeHooks[UCSRB] = (value, oldValue, addr, mask) => {
+    const had = cpu.data[UCSRA]! & UCSRA_RXC;
+    const r = hookB(value, oldValue, addr, mask);
+    rearm(had);
+    return r;
+  };
+}

@@ -1,0 +1,127 @@
+// One socat process per host session: a pty (raw, no echo, waiting for its slave) piped to our stdio, plus the symlink we own.
+import { spawn } from 'node:child_process';
+import type { ChildProcessByStdio } from 'node:child_process';
+import { accessSync, constants, lstatSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
+import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { SimError, ToolchainMissingError } from '../core/errors.js';
+
+/** Throw ToolchainMissingError unless socat is on PATH. */
+export function requireSocat(): string {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, 'socat');
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  throw new ToolchainMissingError('socat', 'apt-get install -y socat');
+}
+
+export interface PtyEvents {
+  /** A host opened the slave: socat started its transfer loop (or the first host byte arrived). Called once. */
+  onConnect(): void;
+  onData(bytes: Buffer): void;
+  /** socat exited: the host closed the slave, or we killed it. */
+  onExit(): void;
+}
+
+/**
+ * One socat pty. `wait-slave` makes socat wait until a host opens the slave, then it logs "starting data transfer
+ * loop": that is the host's open, the moment a real Uno resets on DTR. When the host closes the slave, reading the
+ * master fails and socat exits, so each PtySession serves exactly one open.
+ */
+export class PtySession {
+  readonly child: ChildProcessByStdio<Writable, Readable, Readable>;
+  /** /dev/pts/N once socat has made it. */
+  readonly ready: Promise<string>;
+  connected = false;
+  exited = false;
+  private readonly events: PtyEvents;
+
+  constructor(socat: string, events: PtyEvents) {
+    this.events = events;
+    // No link= here: the VirtualBoard owns the link and swaps it atomically between sessions.
+    this.child = spawn(socat, ['-d', '-d', '-t', '0', 'PTY,raw,echo=0,wait-slave,pty-interval=0.01', 'STDIO'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let log = '';
+    this.ready = new Promise<string>((resolve, reject) => {
+      this.child.stderr.on('data', (chunk: Buffer) => {
+        log += chunk.toString('utf8');
+        const pts = /PTY is (\S+)/.exec(log);
+        if (pts?.[1]) resolve(pts[1]);
+        if (log.includes('starting data transfer loop')) this.connect();
+        if (log.length > 4096) log = log.slice(-1024);
+      });
+      this.child.on('error', (err) => reject(new SimError(`cannot start socat: ${err.message}`, 'apt-get install -y socat')));
+      this.child.on('exit', (code) => {
+        reject(new SimError(`socat exited (code ${code}) before making a pty: ${log.trim().split('\n').pop() ?? ''}`));
+      });
+    });
+    this.ready.catch(() => undefined);
+    this.child.stdout.on('data', (chunk: Buffer) => {
+      this.connect(); // stdout and stderr are separate pipes: the first byte may beat the log line
+      this.events.onData(chunk);
+    });
+    this.child.stdin.on('error', () => undefined); // EPIPE after the host closed: the bytes had nowhere to go
+    this.child.on('exit', () => {
+      this.exited = true;
+      this.events.onExit();
+    });
+  }
+
+  private connect(): void {
+    if (this.connected || this.exited) return;
+    this.connected = true;
+    this.events.onConnect();
+  }
+
+  write(bytes: Uint8Array): void {
+    if (!this.exited && this.child.stdin.writable) this.child.stdin.write(bytes);
+  }
+
+  /** Kill socat: the master closes and the host's open port sees a hang-up. Resolves when it has exited. */
+  kill(): Promise<void> {
+    if (this.exited) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.child.once('exit', () => resolve());
+      this.child.kill('SIGKILL');
+    });
+  }
+}
+
+/** Point `link` at `target` atomically (symlink beside it, then rename), refusing to replace anything but a symlink. */
+export function pointLink(link: string, target: string): void {
+  try {
+    if (!lstatSync(link).isSymbolicLink()) {
+      throw new SimError(`${link} exists and is not a symlink; refusing to replace it`, 'choose another --link path');
+    }
+  } catch (err) {
+    if (err instanceof SimError) throw err;
+  }
+  const tmp = `${link}.${process.pid}.tmp`;
+  try {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // none left over
+    }
+    symlinkSync(target, tmp);
+    renameSync(tmp, link);
+  } catch (err) {
+    throw new SimError(`cannot make the device link ${link}: ${(err as Error).message}`, 'choose a --link path in a writable folder');
+  }
+}
+
+/** Remove `link` if it is a symlink; nothing else is ever removed. */
+export function removeLink(link: string): void {
+  try {
+    if (lstatSync(link).isSymbolicLink()) unlinkSync(link);
+  } catch {
+    // already gone
+  }
+}

@@ -1,0 +1,258 @@
+// The virtual Uno as a serial device: the in-process AVR runner behind a socat pty, with DTR-reset semantics and fault hooks.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BOARDS } from '../core/boards.js';
+import type { BoardProfile } from '../core/boards.js';
+import { SimError } from '../core/errors.js';
+import { createAvrRunner } from './avr-runner.js';
+import type { AvrRunner, StackReport } from './avr-runner.js';
+import { readElfSymbols, staticDataEnd } from './elf-symbols.js';
+import { PtySession, pointLink, removeLink, requireSocat } from './pty-link.js';
+
+export interface VirtualBoardOptions {
+  /** The firmware, Intel HEX. An .elf beside it (same name) is read for __heap_start when present. */
+  readonly hexPath: string;
+  /** A board with simulated=true (uno, nano). */
+  readonly board: BoardProfile;
+  /** Pace the emulator to board.fCpu of wall-clock time (default false: as fast as it goes, about 2.5-3x a real Uno). */
+  readonly realtime?: boolean;
+  /** Device path the host opens (a symlink to the current pty; default a fresh path in a new temp dir). */
+  readonly ptyPath?: string;
+  /** The ELF for static-data symbols (default hexPath with .elf, if it exists). */
+  readonly elfPath?: string;
+}
+
+export interface VirtualBoardStats {
+  /** Cycles simulated since start, across resets. */
+  readonly cycles: number;
+  /** Emulation speed while running, MHz of simulated clock (16 = real time for an Uno). */
+  readonly simulatedMhz: number;
+  /** Bytes delivered to the board's USART (host bytes and injected ones). */
+  readonly bytesToBoard: number;
+  /** Bytes the board transmitted. */
+  readonly bytesToHost: number;
+  /** Resets: one per host open (DTR), plus reset() calls. */
+  readonly resets: number;
+  /** Host opens of the device. */
+  readonly connects: number;
+}
+
+export interface VirtualBoard {
+  /** The device path: open it with serialport exactly as /dev/ttyACM0. */
+  readonly path: string;
+  readonly board: BoardProfile;
+  /** Whether a host has the device open now. */
+  readonly connected: boolean;
+  /** The runner, for tests that look at the CPU. */
+  readonly runner: AvrRunner;
+  /** Kill socat, remove the link (and the temp dir it made). Idempotent. */
+  stop(): Promise<void>;
+  /** Press the reset button: the board reboots mid-stream, the host stays connected and sees a new ready line. */
+  reset(): void;
+  /** Put bytes on the line host -> board, delivered through the normal RX path after what the host already sent. */
+  injectToBoard(bytes: Uint8Array | string): void;
+  /** Bytes to the host as if the board sent them (false when no host is connected, the bytes are dropped). */
+  injectToHost(bytes: Uint8Array | string): boolean;
+  /** Hold the board's output back for ms (from now), then release it in order. */
+  holdTx(ms: number): void;
+  /** Pull the cable: socat is killed, the host's open port gets a hang-up, the device path disappears. */
+  disconnect(): Promise<void>;
+  /** Plug it back in: the device path returns (the next open boots the board). */
+  reconnect(): Promise<void>;
+  /** Resolves at the next host open (already connected: at once). */
+  waitForConnect(timeoutMs?: number): Promise<void>;
+  stats(): VirtualBoardStats;
+  /** Stack high-water mark and free SRAM since the last reset. */
+  stackHighWater(): StackReport;
+}
+
+function loadHex(hexPath: string): string {
+  if (!existsSync(hexPath)) throw new SimError(`hex file ${hexPath} does not exist`, 'build the sketch first (deploy-nn build)');
+  try {
+    return readFileSync(hexPath, 'latin1');
+  } catch (err) {
+    throw new SimError(`cannot read hex file ${hexPath}: ${(err as Error).message}`);
+  }
+}
+
+function findStaticEnd(opts: VirtualBoardOptions): number | undefined {
+  const elfPath = opts.elfPath ?? opts.hexPath.replace(/\.hex$/i, '.elf');
+  if (elfPath === opts.hexPath || !existsSync(elfPath)) return undefined;
+  return staticDataEnd(readElfSymbols(readFileSync(elfPath), elfPath));
+}
+
+/** Start the virtual board: load the hex, make the pty, wait for a host. Throws SimError, or ToolchainMissingError for socat. */
+export async function startVirtualBoard(opts: VirtualBoardOptions): Promise<VirtualBoard> {
+  const { board } = opts;
+  if (!board.simulated) {
+    const can = BOARDS.filter((b) => b.simulated).map((b) => b.id);
+    throw new SimError(`board "${board.id}" cannot be simulated`, `the virtual board runs: ${can.join(', ')}`);
+  }
+  const socat = requireSocat();
+  const hex = loadHex(opts.hexPath);
+  const runner = createAvrRunner(hex, board, { source: opts.hexPath, staticEnd: findStaticEnd(opts) });
+  const realtime = opts.realtime ?? false;
+
+  let tmpDir: string | undefined;
+  let link = opts.ptyPath;
+  if (link === undefined) {
+    tmpDir = mkdtempSync(path.join(os.tmpdir(), 'deploy-nn-sim-'));
+    link = path.join(tmpDir, `${board.id}`);
+  } else {
+    link = path.resolve(link);
+    if (!existsSync(path.dirname(link))) {
+      throw new SimError(`cannot make the device ${link}: folder ${path.dirname(link)} does not exist`, 'choose a --link path in an existing folder');
+    }
+  }
+  const devicePath = link;
+
+  let current: PtySession | undefined; // the session the link points at
+  let spare: PtySession | undefined; // made while a host is connected, so the next open finds a pty at once
+  let stopped = false;
+  let unplugged = false;
+  let connects = 0;
+  let bytesToBoard = 0;
+  let heldUntil = 0;
+  let held: Uint8Array[] = [];
+  let holdTimer: NodeJS.Timeout | undefined;
+  const connectWaiters = new Set<() => void>();
+
+  runner.onTx((bytes) => {
+    if (Date.now() < heldUntil) held.push(bytes);
+    else current?.write(bytes);
+  });
+
+  function makeSession(): PtySession {
+    const s: PtySession = new PtySession(socat, {
+      onConnect: () => {
+        if (s !== current || stopped) return;
+        connects++;
+        // A host opened the port: on a real Uno DTR resets the MCU, so every open is a fresh boot.
+        runner.clearRx();
+        held = [];
+        runner.reset();
+        runner.start({ realtime });
+        for (const w of connectWaiters) w();
+        connectWaiters.clear();
+        if (!spare) spare = makeSession();
+      },
+      onData: (bytes) => {
+        if (s !== current || stopped) return;
+        bytesToBoard += bytes.length;
+        runner.writeRx(bytes);
+      },
+      onExit: () => {
+        if (s !== current) {
+          if (s === spare) spare = undefined;
+          return;
+        }
+        runner.pause();
+        current = undefined;
+        if (!stopped && !unplugged) plugIn().catch(() => undefined); // the link stays gone; the next open fails like a missing device
+      },
+    });
+    return s;
+  }
+
+  /** Point the link at a waiting session (the spare if there is one). */
+  async function plugIn(): Promise<void> {
+    const next = spare ?? makeSession();
+    spare = undefined;
+    current = next;
+    const pts = await next.ready;
+    if (stopped || unplugged || current !== next) return;
+    pointLink(devicePath, pts);
+  }
+
+  try {
+    await plugIn();
+  } catch (err) {
+    await current?.kill();
+    if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });
+    throw err instanceof SimError ? err : new SimError(`cannot make a pty: ${(err as Error).message}`);
+  }
+
+  const vb: VirtualBoard = {
+    path: devicePath,
+    board,
+    runner,
+    get connected() {
+      return current?.connected === true && !current.exited;
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      runner.pause();
+      if (holdTimer) clearTimeout(holdTimer);
+      for (const s of [current, spare]) await s?.kill();
+      removeLink(devicePath);
+      if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });
+    },
+    reset() {
+      runner.reset();
+    },
+    injectToBoard(bytes) {
+      const b = typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes;
+      bytesToBoard += b.length;
+      runner.writeRx(b);
+    },
+    injectToHost(bytes) {
+      if (!vb.connected || !current) return false;
+      current.write(typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes);
+      return true;
+    },
+    holdTx(ms) {
+      heldUntil = Math.max(heldUntil, Date.now() + ms);
+      if (holdTimer) clearTimeout(holdTimer);
+      holdTimer = setTimeout(() => {
+        holdTimer = undefined;
+        heldUntil = 0;
+        const out = held;
+        held = [];
+        for (const b of out) current?.write(b);
+      }, Math.max(0, heldUntil - Date.now()));
+    },
+    async disconnect() {
+      unplugged = true;
+      runner.pause();
+      removeLink(devicePath);
+      const s = current;
+      current = undefined;
+      await s?.kill();
+    },
+    async reconnect() {
+      if (!unplugged || stopped) return;
+      unplugged = false;
+      await plugIn();
+    },
+    waitForConnect(timeoutMs = 10_000) {
+      if (vb.connected) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const done = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          connectWaiters.delete(done);
+          reject(new SimError(`no host opened ${devicePath} within ${timeoutMs} ms`));
+        }, timeoutMs);
+        connectWaiters.add(done);
+      });
+    },
+    stats() {
+      return {
+        cycles: runner.cycles,
+        simulatedMhz: runner.simulatedMhz,
+        bytesToBoard,
+        bytesToHost: runner.txBytes,
+        resets: runner.resets,
+        connects,
+      };
+    },
+    stackHighWater() {
+      return runner.stackHighWater();
+    },
+  };
+  return vb;
+}
