@@ -1,0 +1,43 @@
+/* The forward pass: the C twin of host/model/forward.ts, operation for operation, float only, no malloc. */
+#ifndef NN_RUNTIME_H
+#define NN_RUNTIME_H
+
+#include "nn_platform.h"
+#include "nn_activations.h"
+
+/* x'[i] = (x[i] - offset[i]) * scale[i]: the normalization learned in training, so callers pass raw sensor values. */
+static NN_UNUSED void nn_normalize(const float *in, const float *offset, const float *scale, float *out, uint16_t n) {
+  uint16_t i;
+  for (i = 0; i < n; i++) out[i] = (in[i] - NN_READ_FLOAT(offset + i)) * NN_READ_FLOAT(scale + i);
+}
+
+/*
+ * y[o] = b[o] + sum over i, in index order, of w[o][i] * x[i]; w is row-major (one row per neuron).
+ * A zero input is skipped: w * 0 adds nothing, and forward.ts skips it too, so the two stay bit-identical.
+ * NN_POLL() runs between neurons so serial input keeps flowing while a long layer computes.
+ */
+static NN_UNUSED void nn_dense(const float *w, const float *b, const float *x, float *y, uint16_t nin, uint16_t nout) {
+  uint16_t o, i;
+  for (o = 0; o < nout; o++) {
+    float acc = NN_READ_FLOAT(b + o);
+    const float *xp = x;
+    for (i = nin; i != 0; i--) {
+      float xi = *xp++;
+      if (nn_float_bits(xi) << 1) acc = acc + NN_READ_FLOAT(w) * xi;
+      w++;
+    }
+    y[o] = acc;
+    NN_POLL();
+  }
+}
+
+/* Index of the largest value, the first on ties. Twin: argmax(). */
+static NN_UNUSED uint16_t nn_argmax(const float *v, uint16_t n) {
+  uint16_t i, best = 0;
+  for (i = 1; i < n; i++) {
+    if (v[i] > v[best]) best = i;
+  }
+  return best;
+}
+
+#endif

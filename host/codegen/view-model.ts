@@ -1,0 +1,115 @@
+// The sketch view model: every value the templates print, decided here, so the templates compute nothing.
+import { readFileSync } from 'node:fs';
+import type { BoardProfile } from '../core/boards.js';
+import type { Activation, ModelFile, Normalization } from '../core/model.js';
+import { inputCount, outputCount } from '../core/model.js';
+import { sketchName } from '../core/paths.js';
+
+export interface LayerView {
+  /** 1-based, as in the comments: `// layer 1: dense 64 -> 32, relu`. */
+  readonly number: number;
+  readonly inputs: number;
+  readonly outputs: number;
+  readonly activation: Activation;
+  readonly weights: readonly (readonly number[])[];
+  readonly biases: readonly number[];
+  /** C expressions of the buffer the layer reads and the one it writes. */
+  readonly source: string;
+  readonly target: string;
+  /** Runtime function applied in place after the layer, or '' for linear. */
+  readonly activationFn: string;
+}
+
+export interface SketchView {
+  readonly toolVersion: string;
+  readonly modelHash: string;
+  readonly modelName: string;
+  readonly sketchName: string;
+  readonly boardId: string;
+  readonly boardName: string;
+  readonly baud: number;
+  /** 1: weights, biases and strings in flash (PROGMEM); 0: plain const. From the board profile. */
+  readonly weightsInFlash: 0 | 1;
+  readonly inputs: number;
+  readonly outputs: number;
+  readonly inputNames: readonly string[];
+  readonly labels: readonly string[];
+  readonly labelCount: number;
+  readonly isClassification: boolean;
+  readonly isBinary: boolean;
+  readonly threshold: number;
+  readonly normalization: Normalization;
+  readonly layers: readonly LayerView[];
+  readonly layerCount: number;
+  /** Floats in the two ping-pong buffers; buf1Size is 0 when a single layer needs only one. */
+  readonly buf0Size: number;
+  readonly buf1Size: number;
+}
+
+const ACTIVATION_FN: Record<Activation, string> = {
+  linear: '',
+  relu: 'nn_relu_vec',
+  sigmoid: 'nn_sigmoid_vec',
+  tanh: 'nn_tanh_vec',
+  softmax: 'nn_softmax_vec',
+};
+
+let cachedVersion: string | undefined;
+
+/** deploy-nn's version from package.json (two folders up from host/codegen and from dist/codegen). */
+export function toolVersion(): string {
+  if (cachedVersion === undefined) {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    cachedVersion = pkg.version;
+  }
+  return cachedVersion;
+}
+
+/**
+ * Buffers: the normalized input goes to nn_buf0; layer k reads nn_buf0 (k even) or nn_buf1 (k odd) and writes the other,
+ * except the last layer, which writes the caller's output array. Each buffer is sized to the widest vector it holds.
+ * Options: version (default: package.json's), sketchName (default: sketchName(model.name)).
+ */
+export function buildSketchView(model: ModelFile, board: BoardProfile, opts: { version?: string; sketchName?: string } = {}): SketchView {
+  const buffers = ['nn_buf0', 'nn_buf1'] as const;
+  const sizes = [inputCount(model), 0];
+  const last = model.layers.length - 1;
+  const layers = model.layers.map((layer, k): LayerView => {
+    const target = k === last ? 'output' : buffers[(k + 1) % 2]!;
+    if (k !== last) sizes[(k + 1) % 2] = Math.max(sizes[(k + 1) % 2]!, layer.outputs);
+    return {
+      number: k + 1,
+      inputs: layer.inputs,
+      outputs: layer.outputs,
+      activation: layer.activation,
+      weights: layer.weights,
+      biases: layer.biases,
+      source: buffers[k % 2]!,
+      target,
+      activationFn: ACTIVATION_FN[layer.activation],
+    };
+  });
+  return {
+    toolVersion: opts.version ?? toolVersion(),
+    modelHash: model.hash,
+    modelName: model.name,
+    sketchName: opts.sketchName ?? sketchName(model.name),
+    boardId: board.id,
+    boardName: board.name,
+    baud: board.baud,
+    weightsInFlash: board.weightsInFlash ? 1 : 0,
+    inputs: inputCount(model),
+    outputs: outputCount(model),
+    inputNames: model.inputNames,
+    labels: model.labels,
+    labelCount: model.labels.length,
+    isClassification: model.task === 'classification',
+    isBinary: model.task === 'binary',
+    threshold: model.threshold,
+    normalization: model.normalization,
+    layers,
+    layerCount: layers.length,
+    buf0Size: sizes[0]!,
+    buf1Size: sizes[1]!,
+  };
+}
