@@ -7,7 +7,8 @@ const f = Math.fround;
 
 /**
  * Raw (unnormalised) inputs in, outputs out, exactly as nn_predict() computes them:
- * normalise each input, then per neuron acc = bias; acc += w[i] * x[i] in index order; then the activation.
+ * normalise each input, then per neuron acc = bias; acc += w[i] * x[i] in index order, skipping x[i] = 0 (+0 or -0);
+ * then the activation.
  */
 export function forward(model: Pick<ModelFile, 'layers' | 'normalization'>, input: ArrayLike<number>): Float32Array {
   const n = inputCount(model);
@@ -20,7 +21,12 @@ export function forward(model: Pick<ModelFile, 'layers' | 'normalization'>, inpu
     for (let o = 0; o < layer.outputs; o++) {
       const row = layer.weights[o] as readonly number[];
       let acc = f(layer.biases[o] as number);
-      for (let i = 0; i < layer.inputs; i++) acc = f(acc + f((row[i] as number) * (x[i] as number)));
+      for (let i = 0; i < layer.inputs; i++) {
+        const xi = x[i] as number;
+        // A zero input adds nothing; nn_dense() skips it too (the exact shortcut that keeps the board's loop fast).
+        if (xi === 0) continue;
+        acc = f(acc + f((row[i] as number) * xi));
+      }
       y[o] = acc;
     }
     activateInPlace(layer.activation, y);
