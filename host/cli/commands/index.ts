@@ -5,10 +5,12 @@ import { registerTrain } from './train.js';
 import { registerDeploy } from './deploy.js';
 import { registerMonitor } from './monitor.js';
 import { registerVerify } from './verify.js';
+import { registerSim } from './sim.js';
 
 export function registerCommands(program: Command): void {
   registerTrain(program);
   registerExample(program);
+  registerSim(program);
   registerVerify(program);
   registerMonitor(program);
   registerDeploy(program);
