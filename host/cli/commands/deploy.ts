@@ -1,0 +1,99 @@
+// The one-shot command: `deploy-nn --board uno [--data FILE.csv] [--port PATH]` runs every stage in one go.
+import type { Command } from 'commander';
+import { getBoard } from '../../core/boards.js';
+import { UsageError, VerifyFailedError } from '../../core/errors.js';
+import { deploy } from '../../pipeline/deploy.js';
+import type { DeployReport } from '../../pipeline/deploy.js';
+import { formatReport, reportPassed } from '../../bridge/report.js';
+import { action } from '../run.js';
+import { emit, note } from '../output.js';
+import type { OutputOptions } from '../output.js';
+
+interface DeployCliOptions {
+  board?: string;
+  data?: string;
+  dataset?: string;
+  label?: string;
+  port?: string;
+  realtime?: boolean;
+  seed?: string;
+  epochs?: string;
+  toolchain?: string;
+  outDir?: string;
+  json?: boolean;
+}
+
+function wholeNumber(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new UsageError(`--${name} must be a whole number, got "${v}"`);
+  return Number(v);
+}
+
+const kb = (n: number): string => n.toLocaleString('en-US');
+
+export function formatDeployReport(r: DeployReport): string {
+  const ev = r.train.evaluation;
+  const quality =
+    ev.accuracy !== undefined
+      ? `accuracy ${(100 * ev.accuracy).toFixed(2)}% on ${ev.rows} ${ev.split} rows`
+      : `MSE ${ev.mse?.toPrecision(4)} on ${ev.rows} ${ev.split} rows`;
+  const closeness = ev.meanAbsError !== undefined ? `, closeness ${(100 * (1 - ev.meanAbsError)).toFixed(4)}%` : '';
+  const b = r.build;
+  return [
+    `deploy-nn: ${r.train.dataset} on ${r.board}${r.virtual ? ' (virtual board)' : ''}`,
+    `  train     ${r.train.architecture}, ${r.train.rows} rows, ${r.train.epochs} epochs (${r.train.stopReason}): ${quality}${closeness}`,
+    `  model     ${r.train.hash}  ${r.train.modelPath}`,
+    `  sketch    ${r.generate.dir}`,
+    `  build     flash ${kb(b.flashBytes)} / ${kb(b.flashLimit)} B (${((100 * b.flashBytes) / b.flashLimit).toFixed(1)}%), ` +
+      `SRAM ${kb(b.sramBytes)} / ${kb(b.sramLimit)} B (${((100 * b.sramBytes) / b.sramLimit).toFixed(1)}%), ${b.toolchain} toolchain`,
+    `  hex       ${b.hexPath}`,
+    '',
+    formatReport(r.verify),
+    `  row log   ${r.logPath}`,
+  ].join('\n');
+}
+
+export function registerDeploy(program: Command): void {
+  program
+    .option('--board <id>', 'board to deploy to (uno, nano, mega2560, leonardo)')
+    .option('--data <file.csv>', 'CSV to train on (default: the built-in demo)')
+    .option('--dataset <name>', 'built-in data set: demo, hinge6, iris, digits', 'demo')
+    .option('--label <column>', 'label column of the CSV (default: the last)')
+    .option('--port <path>', 'serial port of a real board (default: the virtual board)')
+    .option('--realtime', 'run the virtual board at the real 16 MHz')
+    .option('--seed <n>', 'training seed')
+    .option('--epochs <n>', 'training epochs (default: the data set\'s preset)')
+    .option('--toolchain <name>', 'auto, builtin or platformio', 'auto')
+    .option('--out-dir <dir>', 'folder for model.json, report.json and the row log (default out/<model>)')
+    .option('--json', 'print one JSON report on stdout')
+    .action(
+      action(async (o: DeployCliOptions) => {
+        if (!o.board) {
+          program.outputHelp();
+          throw new UsageError('missing --board', 'run e.g. `deploy-nn --board uno`, or a subcommand (see above)');
+        }
+        if (o.toolchain !== 'auto' && o.toolchain !== 'builtin' && o.toolchain !== 'platformio') {
+          throw new UsageError(`unknown toolchain "${o.toolchain}"`, 'choose auto, builtin or platformio');
+        }
+        const out: OutputOptions = { json: o.json === true };
+        const board = getBoard(o.board);
+        const seed = wholeNumber('seed', o.seed);
+        const epochs = wholeNumber('epochs', o.epochs);
+        const report = await deploy({
+          board,
+          ...(o.data ? { data: o.data } : { dataset: o.dataset ?? 'demo' }),
+          ...(o.label ? { label: o.label } : {}),
+          ...(o.port ? { port: o.port } : {}),
+          realtime: o.realtime === true,
+          train: { ...(seed !== undefined ? { seed } : {}), ...(epochs !== undefined ? { epochs } : {}) },
+          toolchain: o.toolchain,
+          ...(o.outDir ? { outDir: o.outDir } : {}),
+          onStage: (stage, message) => note(out, `[${stage}] ${message}`),
+        });
+        emit(out, report, () => formatDeployReport(report));
+        if (!reportPassed(report.verify)) {
+          throw new VerifyFailedError(`${report.verify.mismatched} rows mismatched and ${report.verify.failed} failed; see ${report.logPath}`);
+        }
+      }),
+    );
+}
