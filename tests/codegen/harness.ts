@@ -1,0 +1,32 @@
+// Builds and runs the host-compiled harness (harness.c + a generated sketch folder) with the host's gcc.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HARNESS_C = fileURLToPath(new URL('./harness.c', import.meta.url));
+
+/** The flags of issue 4: float only (no double promotion), no contraction into FMA, every warning an error. */
+export const HOST_CFLAGS = [
+  '-std=c99',
+  '-O2',
+  '-Wall',
+  '-Wextra',
+  '-Wdouble-promotion',
+  '-Wfloat-conversion',
+  '-Werror',
+  '-ffp-contract=off',
+  '-DNN_WEIGHTS_IN_FLASH=0',
+];
+
+/** Compile harness.c against the sketch folder's nn_model.h; returns the executable's path. */
+export function compileHarness(sketchDir: string): string {
+  const out = path.join(mkdtempSync(path.join(tmpdir(), 'nn-harness-')), 'harness');
+  execFileSync('gcc', [...HOST_CFLAGS, `-I${sketchDir}`, HARNESS_C, '-o', out, '-lm'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return out;
+}
+
+export function runHarness(exe: string, mode: 'predict' | 'model' | 'serial', input: string | Buffer = ''): string {
+  return execFileSync(exe, [mode], { input, maxBuffer: 64 * 1024 * 1024 }).toString('latin1');
+}
