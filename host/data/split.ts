@@ -44,7 +44,7 @@ export function splitDataset(ds: Pick<Dataset, 'task' | 'classes' | 'targets' | 
     if (parts > 0 && rows.length < parts + 1) {
       throw new TrainingConfigError(
         `class "${ds.classes[k]}" of column "${ds.targetName}" has ${rows.length} row${rows.length === 1 ? '' : 's'}; a stratified split needs at least ${parts + 1} rows per class`,
-        'add rows of that class, or train on all rows with --test 0',
+        'add rows of that class, or train on all rows with --test-fraction 0',
       );
     }
   });
