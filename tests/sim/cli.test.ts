@@ -1,0 +1,101 @@
+// `deploy-nn sim` as a user runs it (the built CLI in dist/): path on stdout, boots on open, SIGUSR1 resets, SIGTERM cleans up.
+import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcessByStdio } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { BuildResult } from '../../host/core/artifacts.js';
+import { CLI, ROOT, runCli } from '../e2e/cli.js';
+import { Host, buildFixture, sleep } from './helpers.js';
+
+let echo: BuildResult;
+let child: ChildProcessByStdio<null, Readable, Readable> | undefined;
+const hosts: Host[] = [];
+
+function socatsOf(pid: number): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(pid), 'socat'], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+beforeAll(async () => {
+  echo = await buildFixture('echo');
+}, 120_000);
+
+afterEach(async () => {
+  for (const h of hosts.splice(0)) await h.close();
+  if (child && child.exitCode === null && child.pid) {
+    const socats = socatsOf(child.pid);
+    child.kill('SIGKILL');
+    for (const pid of socats) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  }
+  child = undefined;
+});
+
+describe('deploy-nn sim', () => {
+  it('prints the device as JSON, boots on open, resets on SIGUSR1, cleans up on SIGTERM', async () => {
+    const link = `/tmp/deploy-nn-sim-cli-${process.pid}`;
+    const c = spawn(process.execPath, [CLI, 'sim', '--board', 'uno', '--hex', echo.hexPath, '--link', link, '--json'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child = c;
+    let stdout = '';
+    let stderr = '';
+    c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const t0 = Date.now();
+    while (!stdout.includes('\n')) {
+      if (Date.now() - t0 > 20_000 || c.exitCode !== null) throw new Error(`no device line; stderr: ${stderr}`);
+      await sleep(10);
+    }
+    const info = JSON.parse(stdout.split('\n')[0]!) as { path: string; board: string; hex: string };
+    expect(info).toEqual({ path: link, board: 'uno', hex: echo.hexPath });
+
+    const h = await Host.open(info.path);
+    hosts.push(h);
+    await h.waitFor((x) => x.lines.includes('#BOOT echo'), 10_000, 'the boot line');
+    h.write('hi\n');
+    await h.waitFor((x) => x.text.endsWith('1:hi\n'));
+    c.kill('SIGUSR1');
+    await h.waitFor((x) => x.lines.filter((l) => l === '#BOOT echo').length === 2, 10_000, 'a boot after SIGUSR1');
+
+    const socats = socatsOf(c.pid!);
+    expect(socats.length).toBeGreaterThan(0);
+    const exited = new Promise<number | null>((r) => c.on('exit', (code) => r(code)));
+    c.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(existsSync(link)).toBe(false);
+    await sleep(50);
+    expect(socats.filter(alive)).toEqual([]);
+  }, 60_000);
+
+  it('refuses a board it cannot simulate (exit 3, names the boards it can)', async () => {
+    const r = await runCli(['sim', '--board', 'mega2560', '--hex', echo.hexPath], { timeoutMs: 30_000 });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('board "mega2560" cannot be simulated');
+    expect(r.stderr).toContain('uno, nano');
+  }, 60_000);
+
+  it('names a missing hex file (exit 3)', async () => {
+    const r = await runCli(['sim', '--hex', '/nonexistent/firmware.hex'], { timeoutMs: 30_000 });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('hex file /nonexistent/firmware.hex does not exist');
+  }, 60_000);
+
+  it('mentions SIGUSR1 in --help', async () => {
+    const r = await runCli(['sim', '--help'], { timeoutMs: 30_000 });
+    expect(r.stdout).toContain('SIGUSR1');
+  }, 60_000);
+});
