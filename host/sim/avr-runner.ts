@@ -67,7 +67,7 @@ export interface StackReport {
 export interface RunLoopOptions {
   /** Pace to board.fCpu cycles per wall-clock second (default false: as fast as the emulator goes). */
   readonly realtime?: boolean;
-  /** Longest stretch the loop runs before yielding to the event loop, ms (default 4). */
+  /** Longest stretch the loop runs before yielding to the event loop, ms (default 2: host bytes wait at most this long to enter the simulation). */
   readonly sliceMs?: number;
 }
 
@@ -334,7 +334,7 @@ export function createAvrRunner(hex: string, board: BoardProfile, opts: AvrRunne
     start(opts = {}) {
       if (loopRunning) return;
       loopRunning = true;
-      loop({ realtime: opts.realtime ?? false, sliceMs: opts.sliceMs ?? 4 });
+      loop({ realtime: opts.realtime ?? false, sliceMs: opts.sliceMs ?? 2 });
     },
     pause() {
       loopRunning = false;
