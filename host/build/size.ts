@@ -41,9 +41,10 @@ export function estimateSize(model: ModelFile, board: BoardProfile): SizeEstimat
   model.layers.forEach((l, k) => {
     parts.push({
       part: `layer ${k + 1} (dense ${l.inputs} -> ${l.outputs}, ${l.activation})`,
-      ...addFlash(constant((l.inputs * l.outputs + l.outputs) * FLOAT), CODE_PER_LAYER),
+      ...constant((l.inputs * l.outputs + l.outputs) * FLOAT),
     });
   });
+  parts.push({ part: 'layer calls', flashBytes: CODE_PER_LAYER * model.layers.length, sramBytes: 0 });
   const n = inputCount(model);
   const m = outputCount(model);
   parts.push({ part: 'input normalization', ...constant(2 * n * FLOAT) });
@@ -62,10 +63,6 @@ export function estimateSize(model: ModelFile, board: BoardProfile): SizeEstimat
     stackReserve: STACK_RESERVE,
     parts,
   };
-}
-
-function addFlash(p: Omit<Part, 'part'>, bytes: number): Omit<Part, 'part'> {
-  return { flashBytes: p.flashBytes + bytes, sramBytes: p.sramBytes };
 }
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
@@ -88,9 +85,9 @@ export function checkFits(model: ModelFile, board: BoardProfile): SizeEstimate {
   const sramNeeded = est.sramBytes + est.stackReserve;
   const flashOver = est.flashBytes - est.flashLimit;
   const sramOver = sramNeeded - est.sramLimit;
-  const layerParts = est.parts.filter((p) => p.part.startsWith('layer '));
+  const layerParts = est.parts.filter((p) => /^layer \d/.test(p.part));
   const kind = flashOver > 0 ? 'flash' : sramOver > 0 ? 'SRAM' : undefined;
-  const constantData = est.parts.filter((p) => !p.part.startsWith('Arduino') && !p.part.startsWith('buffers')).reduce((s, p) => s + p.flashBytes, 0);
+  const constantData = est.parts.filter((p) => /^(layer \d|input)/.test(p.part)).reduce((s, p) => s + p.flashBytes, 0);
   if (kind === undefined) {
     if (board.weightsInFlash && constantData > NEAR_FLASH - 1024) {
       throw new ModelTooLargeError(

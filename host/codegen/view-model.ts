@@ -5,6 +5,20 @@ import type { Activation, ModelFile, Normalization } from '../core/model.js';
 import { inputCount, outputCount } from '../core/model.js';
 import { sketchName } from '../core/paths.js';
 
+/** Part of a layer's rows in one C array: avr-gcc refuses arrays of 32 KB or more, so wide layers are split by neuron. */
+export interface ChunkView {
+  /** C array name: nn_l<k>_weights, or nn_l<k>_weights_<c> when the layer is split. */
+  readonly name: string;
+  readonly rows: readonly (readonly number[])[];
+  readonly outputs: number;
+  /** C expressions for this chunk's biases and its first output: `nn_l1_biases + 64`, `output + 64`. */
+  readonly biases: string;
+  readonly target: string;
+}
+
+/** Largest C array, bytes (avr-gcc: PTRDIFF_MAX of a 16-bit target). */
+export const MAX_ARRAY_BYTES = 32_767;
+
 export interface LayerView {
   /** 1-based, as in the comments: `// layer 1: dense 64 -> 32, relu`. */
   readonly number: number;
@@ -18,6 +32,7 @@ export interface LayerView {
   readonly target: string;
   /** Runtime function applied in place after the layer, or '' for linear. */
   readonly activationFn: string;
+  readonly chunks: readonly ChunkView[];
 }
 
 export interface SketchView {
@@ -77,6 +92,20 @@ export function buildSketchView(model: ModelFile, board: BoardProfile, opts: { v
   const layers = model.layers.map((layer, k): LayerView => {
     const target = k === last ? 'output' : buffers[(k + 1) % 2]!;
     if (k !== last) sizes[(k + 1) % 2] = Math.max(sizes[(k + 1) % 2]!, layer.outputs);
+    const rowsPerChunk = Math.max(1, Math.floor(MAX_ARRAY_BYTES / (4 * layer.inputs)));
+    const count = Math.ceil(layer.outputs / rowsPerChunk);
+    const chunks = Array.from({ length: count }, (_, c): ChunkView => {
+      const first = c * rowsPerChunk;
+      const rows = layer.weights.slice(first, first + rowsPerChunk);
+      const offset = first === 0 ? '' : ` + ${first}`;
+      return {
+        name: count === 1 ? `nn_l${k + 1}_weights` : `nn_l${k + 1}_weights_${c}`,
+        rows,
+        outputs: rows.length,
+        biases: `nn_l${k + 1}_biases${offset}`,
+        target: `${target}${offset}`,
+      };
+    });
     return {
       number: k + 1,
       inputs: layer.inputs,
@@ -87,6 +116,7 @@ export function buildSketchView(model: ModelFile, board: BoardProfile, opts: { v
       source: buffers[k % 2]!,
       target,
       activationFn: ACTIVATION_FN[layer.activation],
+      chunks,
     };
   });
   return {
