@@ -6,10 +6,16 @@ import { registerDeploy } from './deploy.js';
 import { registerMonitor } from './monitor.js';
 import { registerVerify } from './verify.js';
 import { registerSim } from './sim.js';
+import { registerGenerate } from './generate.js';
+import { registerBuild } from './build.js';
+import { registerUpload } from './upload.js';
 
 export function registerCommands(program: Command): void {
   registerTrain(program);
   registerExample(program);
+  registerGenerate(program);
+  registerBuild(program);
+  registerUpload(program);
   registerSim(program);
   registerVerify(program);
   registerMonitor(program);
