@@ -17,15 +17,16 @@ static NN_UNUSED void nn_normalize(const float *in, const float *offset, const f
  * NN_POLL() runs between neurons so serial input keeps flowing while a long layer computes.
  */
 static NN_UNUSED void nn_dense(const float *w, const float *b, const float *x, float *y, uint16_t nin, uint16_t nout) {
-  uint16_t o, i;
+  const float *xend = x + nin;
+  uint16_t o;
   for (o = 0; o < nout; o++) {
     float acc = NN_READ_FLOAT(b + o);
     const float *xp = x;
-    for (i = nin; i != 0; i--) {
+    do {
       float xi = *xp++;
       if (nn_float_bits(xi) << 1) acc = acc + NN_READ_FLOAT(w) * xi;
       w++;
-    }
+    } while (xp != xend);
     y[o] = acc;
     NN_POLL();
   }

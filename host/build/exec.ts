@@ -27,7 +27,9 @@ export function run(
           return;
         }
         const log = `${stdout}${stderr}`.trim();
-        const first = log.split('\n').find((l) => /error/i.test(l)) ?? log.split('\n')[0] ?? '';
+        const lines = log.split('\n');
+        // The line that says what went wrong: the compiler's or the linker's, not collect2's summary.
+        const first = lines.find((l) => /error:|not within region|undefined reference|overflowed/.test(l) && !l.startsWith('collect2')) ?? lines[0] ?? '';
         reject(new BuildFailedError(`${opts.what ?? cmd} failed: ${first}`, `$ ${cmd} ${args.join(' ')}\n${log}`));
         return;
       }
