@@ -1,0 +1,203 @@
+// End to end: trained models, generated and built with avr-gcc, running on the virtual Uno behind a real pty opened by serialport.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ModelHashMismatchError } from '../../host/core/errors.js';
+import { f32Bits } from '../../host/core/f32.js';
+import { forward } from '../../host/model/forward.js';
+import { serializeModel } from '../../host/model/model-file.js';
+import { startVirtualBoard } from '../../host/sim/virtual-board.js';
+import type { VirtualBoard } from '../../host/sim/virtual-board.js';
+import type { ComparisonReport, RowResult, SessionEvent } from '../../host/bridge/events.js';
+import { createSession, DisconnectedSessionError, runSession } from '../../host/bridge/session.js';
+import type { SessionOptions } from '../../host/bridge/session.js';
+import { openSerialTransport } from '../../host/bridge/transport.js';
+import { buildChain } from './chain.js';
+import type { Chain } from './chain.js';
+
+let iris: Chain;
+let digits: Chain;
+const boards: VirtualBoard[] = [];
+
+beforeAll(async () => {
+  [iris, digits] = await Promise.all([buildChain('iris'), buildChain('digits')]);
+}, 600_000);
+
+afterEach(async () => {
+  for (const vb of boards.splice(0)) await vb.stop();
+});
+
+async function sim(chain: Chain): Promise<VirtualBoard> {
+  const vb = await startVirtualBoard({ hexPath: chain.hexPath, board: chain.board });
+  boards.push(vb);
+  return vb;
+}
+
+function sessionOptions(chain: Chain, vb: VirtualBoard, extra: Partial<SessionOptions> = {}): SessionOptions & { results: RowResult[] } {
+  const results: RowResult[] = [];
+  const onEvent = extra.onEvent;
+  return {
+    model: chain.model,
+    rows: chain.heldOut,
+    board: chain.board,
+    transport: () => openSerialTransport({ path: vb.path, baudRate: chain.board.baud }),
+    ...extra,
+    onEvent: (e: SessionEvent) => {
+      if (e.type === 'row') results.push(e.row);
+      onEvent?.(e);
+    },
+    results,
+  };
+}
+
+/** Each row once; every output's bits equal the float32 forward pass computed here, independently of the session. */
+function expectAllBitIdentical(report: ComparisonReport, results: RowResult[], chain: Chain, rows = chain.heldOut): void {
+  expect(report.rows).toBe(rows.length);
+  expect(report.bitIdentical).toBe(rows.length);
+  expect(report.failed + report.mismatched).toBe(0);
+  expect(results.map((r) => r.index).sort((a, b) => a - b)).toEqual(rows.map((_r, i) => i));
+  for (const r of results) {
+    const host = forward(chain.model, rows[r.index]!.inputs);
+    expect(r.boardOutputs!.map(f32Bits)).toEqual(Array.from(host, f32Bits));
+  }
+}
+
+describe('virtual Uno over a real pty', () => {
+  it('digits: the held-out quarter, every output bit-identical, none lost', async () => {
+    expect(digits.heldOut.length).toBeGreaterThan(440);
+    const vb = await sim(digits);
+    const o = sessionOptions(digits, vb);
+    const report = await runSession(o);
+    expectAllBitIdentical(report, o.results, digits);
+    // The board's accuracy on the held-out rows is the trainer's float32 test accuracy, row for row.
+    expect(report.boardAccuracy).toBe(digits.evaluation.accuracy);
+    expect(report.classAgreement).toBe(1);
+    expect(report.latency!.minUs).toBeGreaterThan(0);
+    expect(report.boardHash).toBe(digits.model.hash);
+  });
+
+  it('iris: all 150 rows bit-identical', async () => {
+    const vb = await sim(iris);
+    const o = sessionOptions(iris, vb, { rows: iris.allRows });
+    const report = await runSession(o);
+    expectAllBitIdentical(report, o.results, iris, iris.allRows);
+    expect(report.retries).toBe(0);
+  });
+});
+
+describe('faults on the virtual Uno (issue 5, must-show 3 and 4)', () => {
+  /** Run with `fault` fired once when `at` rows have finished. */
+  function withFaultAt(chain: Chain, vb: VirtualBoard, at: number, fault: () => void, extra: Partial<SessionOptions> = {}) {
+    let fired = false;
+    let finished = 0;
+    return sessionOptions(chain, vb, {
+      ...extra,
+      onEvent: (e) => {
+        if (e.type !== 'row') return;
+        finished++;
+        if (!fired && finished === at) {
+          fired = true;
+          fault();
+        }
+      },
+    });
+  }
+
+  it('random garbage bytes injected both ways mid-stream', async () => {
+    const vb = await sim(iris);
+    let seed = 7;
+    const noise = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 24) & 0xff);
+    const o = withFaultAt(iris, vb, 20, () => {
+      vb.injectToBoard(noise(40));
+      vb.injectToHost(noise(60));
+      setTimeout(() => vb.injectToBoard('\n>zz:nonsense*0000\n'), 30);
+    }, { rows: iris.allRows, timeoutMs: 1500 });
+    const report = await runSession(o);
+    expectAllBitIdentical(report, o.results, iris, iris.allRows);
+    expect(report.boardErrors + report.garbledLines + report.retries).toBeGreaterThan(0);
+  });
+
+  it('the board reset mid-stream: noticed, unanswered rows resent', async () => {
+    const vb = await sim(iris);
+    const o = withFaultAt(iris, vb, 30, () => vb.reset(), { rows: iris.allRows });
+    const report = await runSession(o);
+    expectAllBitIdentical(report, o.results, iris, iris.allRows);
+    expect(report.resets).toBe(1);
+  });
+
+  it('a reply delayed past the timeout', async () => {
+    const vb = await sim(iris);
+    const o = withFaultAt(iris, vb, 40, () => vb.holdTx(1500), { rows: iris.allRows, timeoutMs: 800 });
+    const report = await runSession(o);
+    expectAllBitIdentical(report, o.results, iris, iris.allRows);
+    expect(report.retries).toBeGreaterThan(0);
+  });
+
+  it('the serial device closed under the session: clear error, partial report saved, no hang', async () => {
+    const vb = await sim(iris);
+    const logPath = path.join(mkdtempSync(path.join(tmpdir(), 'bridge-e2e-')), 'verify.jsonl');
+    const o = withFaultAt(iris, vb, 50, () => void vb.disconnect(), { rows: iris.allRows, logPath });
+    const t0 = Date.now();
+    const err = (await runSession(o).catch((e: unknown) => e)) as DisconnectedSessionError;
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    expect(err).toBeInstanceOf(DisconnectedSessionError);
+    expect(err.message).toMatch(/went away/);
+    expect(err.report.rows).toBe(150);
+    expect(err.report.bitIdentical).toBeGreaterThanOrEqual(50);
+    expect(err.report.bitIdentical + err.report.failed).toBe(150);
+    const lines = readFileSync(logPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(151);
+    expect(lines.at(-1)).toEqual({ type: 'summary', report: err.report });
+  });
+
+  it('a board running a different model is refused at the ready line, naming both hashes', async () => {
+    const vb = await sim(iris);
+    // The digits model against the iris firmware.
+    const o = sessionOptions(digits, vb);
+    const err = (await runSession({ ...o, board: iris.board }).catch((e: unknown) => e)) as ModelHashMismatchError;
+    expect(err).toBeInstanceOf(ModelHashMismatchError);
+    expect(err.message).toContain(iris.model.hash);
+    expect(err.message).toContain(digits.model.hash);
+  });
+
+  it('human mode through the console: a typed line gets its prediction back as text', async () => {
+    const vb = await sim(iris);
+    const texts: string[] = [];
+    const o = sessionOptions(iris, vb, {
+      rows: iris.allRows.slice(0, 3),
+      onEvent: (e) => {
+        if (e.type === 'line' && e.direction === 'rx' && !/^[#=!]/.test(e.text)) texts.push(e.text);
+      },
+    });
+    const s = createSession({ ...o, rows: (async function* () {
+      yield* iris.allRows.slice(0, 3);
+      await new Promise((r) => setTimeout(r, 1500));
+    })() });
+    setTimeout(() => s.sendRaw('5.1,3.5,1.4,0.2'), 800);
+    await s.done;
+    expect(texts.some((t) => /setosa/.test(t))).toBe(true);
+  });
+});
+
+describe('deploy-nn verify', () => {
+  const run = promisify(execFile);
+  it('passes on the virtual Uno (exit 0, --json report) and refuses a stale board (exit 3)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bridge-cli-'));
+    const modelPath = path.join(dir, 'iris.json');
+    writeFileSync(modelPath, serializeModel(iris.model));
+    const cli = path.resolve('dist/cli/main.js');
+    await run('npx', ['tsc', '-p', '.'], { cwd: process.cwd() }).catch(() => undefined); // others' work in progress may not compile
+    const { stdout } = await run('node', [cli, 'verify', '--model', modelPath, '--port', 'sim', '--hex', iris.hexPath, '--data', 'datasets/iris.csv', '--json']);
+    const report = JSON.parse(stdout) as ComparisonReport;
+    expect(report.rows).toBe(150);
+    expect(report.bitIdentical).toBe(150);
+    const digitsPath = path.join(dir, 'digits.json');
+    writeFileSync(digitsPath, serializeModel(digits.model));
+    const stale = await run('node', [cli, 'verify', '--model', digitsPath, '--port', 'sim', '--hex', iris.hexPath, '--data', 'datasets/digits.csv']).catch((e: { code: number; stderr: string }) => e);
+    expect((stale as { code: number }).code).toBe(3);
+    expect((stale as { stderr: string }).stderr).toContain(digits.model.hash);
+  });
+});
