@@ -3,6 +3,7 @@
 //        node dist/bench/bench-train.js --accuracy    5 seeds, 75/25 stratified: digits and iris medians (npm run bench:accuracy)
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { register } from 'node:module';
 import { builtinDataset, datasetPath } from '../data/builtin.js';
 import { splitDataset } from '../data/split.js';
 import { applyNormalization, fitNormalization } from '../data/normalize.js';
@@ -88,6 +89,9 @@ function runSklearn(datasets: string[], seeds: number[], both: boolean): SkResul
 async function runTfjs(seed: number, epochs: number): Promise<Row | string> {
   let tf: typeof import('@tensorflow/tfjs-core');
   try {
+    // tfjs-core's per-op gradient modules use extension-less ESM imports that Node refuses; add '.js' when missing.
+    const hook = `export async function resolve(s, c, next) { try { return await next(s, c); } catch (e) { if (!/^\\.{1,2}\\//.test(s) || !/ERR_MODULE_NOT_FOUND|ERR_UNSUPPORTED_DIR_IMPORT/.test(e.code)) throw e; try { return await next(s + '.js', c); } catch { return next(s + '/index.js', c); } } }`;
+    register(`data:text/javascript,${encodeURIComponent(hook)}`);
     tf = await import('@tensorflow/tfjs-core');
     await import('@tensorflow/tfjs-backend-cpu');
     await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');

@@ -126,7 +126,7 @@ export function presetFor(datasetName: string): Partial<TrainOptions> {
     case 'iris':
       return { hidden: [8], activation: 'relu', optimizer: 'adam', learningRate: 0.01, epochs: 300, batchSize: 16, normalize: 'zscore' };
     case 'digits':
-      return { hidden: [32], activation: 'relu', optimizer: 'adam', learningRate: 0.001, epochs: 200, batchSize: 32, normalize: 'minmax', l2: 0.0001 };
+      return { hidden: [32], activation: 'relu', optimizer: 'adam', learningRate: 0.0025, epochs: 200, batchSize: 32, normalize: 'minmax', l2: 0.0001 };
     default:
       return {};
   }
@@ -273,6 +273,7 @@ export function trainModel(dataset: Dataset, options: TrainOptions, hooks: Train
         epochLoss += net.outputLoss(train.t[r] as number, task);
         net.backward();
       }
+      net.flushGradient();
       seen += end - start;
       const inv = 1 / (end - start);
       const l2 = opts.l2;

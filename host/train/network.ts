@@ -27,6 +27,16 @@ export class Network {
   readonly a: Float64Array[];
   /** delta[k]: dLoss/d(pre-activation) of layer k's outputs. */
   readonly delta: Float64Array[];
+  /** Samples back-propagated since the last flushGradient(), at most batchCap. */
+  private pending = 0;
+  private readonly batchCap = 64;
+  private readonly batchDelta: Float64Array;
+  private readonly colCount: Int32Array;
+  private readonly colSample: Int32Array;
+  private readonly colValue: Float64Array;
+  /** Scratch: offsets and values of a layer's non-zero inputs. */
+  private readonly nzIdx: Int32Array;
+  private readonly nzVal: Float64Array;
 
   constructor(sizes: readonly number[], activations: readonly Activation[], loss: LossName) {
     this.sizes = sizes;
@@ -48,6 +58,13 @@ export class Network {
     this.decayMask = new Float64Array(n);
     for (let k = 0; k < wOff.length; k++) this.decayMask.fill(1, wOff[k], bOff[k]);
     this.a = sizes.map((s) => new Float64Array(s));
+    const widest = Math.max(...sizes);
+    this.nzIdx = new Int32Array(widest);
+    this.nzVal = new Float64Array(widest);
+    this.batchDelta = new Float64Array(this.batchCap * (sizes[1] ?? 0));
+    this.colCount = new Int32Array(sizes[0] ?? 0);
+    this.colSample = new Int32Array(this.batchCap * (sizes[0] ?? 0));
+    this.colValue = new Float64Array(this.batchCap * (sizes[0] ?? 0));
     this.delta = sizes.slice(1).map((s) => new Float64Array(s));
   }
 
@@ -83,11 +100,7 @@ export class Network {
       const nOut = y.length;
       const w = this.wOff[k] as number;
       const b = this.bOff[k] as number;
-      for (let o = 0; o < nOut; o++) y[o] = p[b + o] as number;
-      for (let i = 0; i < nIn; i++) {
-        const xi = x[i] as number;
-        if (xi !== 0) axpy(y, 0, xi, p, w + i * nOut, nOut);
-      }
+      denseForward(p, w, b, x, nIn, y, nOut, this.nzIdx, this.nzVal);
       activate(this.activations[k] as Activation, y);
     }
     return this.a[this.layerCount] as Float64Array;
@@ -155,7 +168,77 @@ export class Network {
     }
   }
 
-  /** Add this sample's gradient to `grad` (call after forward() and outputLoss()). */
+  /**
+   * The first layer's weight gradient sum_s x_s^T delta_s is the biggest cost: it is gathered per batch, by input
+   * column (non-zero inputs only), and summed with eight outputs in registers in flushGradient().
+   */
+  private deferFirstLayer(x: Float64Array, d: Float64Array): void {
+    const s = this.pending++;
+    const nOut = d.length;
+    const D = this.batchDelta;
+    for (let o = 0; o < nOut; o++) D[s * nOut + o] = d[o] as number;
+    const cap = this.batchCap;
+    for (let i = 0; i < x.length; i++) {
+      const xi = x[i] as number;
+      if (xi === 0) continue;
+      const c = this.colCount[i] as number;
+      this.colCount[i] = c + 1;
+      this.colSample[i * cap + c] = s;
+      this.colValue[i * cap + c] = xi;
+    }
+    if (this.pending === cap) this.flushGradient();
+  }
+
+  /** Finish `grad` for the samples back-propagated so far (call before reading grad). */
+  flushGradient(): void {
+    if (this.pending === 0) return;
+    const g = this.grad;
+    const D = this.batchDelta;
+    const nIn = this.sizes[0] as number;
+    const nOut = this.sizes[1] as number;
+    const w = this.wOff[0] as number;
+    const cap = this.batchCap;
+    for (let i = 0; i < nIn; i++) {
+      const cnt = this.colCount[i] as number;
+      if (cnt === 0) continue;
+      this.colCount[i] = 0;
+      const c0 = i * cap;
+      const row = w + i * nOut;
+      let o = 0;
+      for (; o + 7 < nOut; o += 8) {
+        let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0; // prettier-ignore
+        for (let c = c0; c < c0 + cnt; c++) {
+          const base = (this.colSample[c] as number) * nOut + o;
+          const xv = this.colValue[c] as number;
+          a0 += xv * (D[base] as number);
+          a1 += xv * (D[base + 1] as number);
+          a2 += xv * (D[base + 2] as number);
+          a3 += xv * (D[base + 3] as number);
+          a4 += xv * (D[base + 4] as number);
+          a5 += xv * (D[base + 5] as number);
+          a6 += xv * (D[base + 6] as number);
+          a7 += xv * (D[base + 7] as number);
+        }
+        const r = row + o;
+        g[r] = (g[r] as number) + a0;
+        g[r + 1] = (g[r + 1] as number) + a1;
+        g[r + 2] = (g[r + 2] as number) + a2;
+        g[r + 3] = (g[r + 3] as number) + a3;
+        g[r + 4] = (g[r + 4] as number) + a4;
+        g[r + 5] = (g[r + 5] as number) + a5;
+        g[r + 6] = (g[r + 6] as number) + a6;
+        g[r + 7] = (g[r + 7] as number) + a7;
+      }
+      for (; o < nOut; o++) {
+        let a0 = 0;
+        for (let c = c0; c < c0 + cnt; c++) a0 += (this.colValue[c] as number) * (D[(this.colSample[c] as number) * nOut + o] as number);
+        g[row + o] = (g[row + o] as number) + a0;
+      }
+    }
+    this.pending = 0;
+  }
+
+  /** Add this sample's gradient to `grad` (call after forward() and outputLoss(); flushGradient() before reading grad). */
   backward(): void {
     const p = this.params;
     const g = this.grad;
@@ -167,11 +250,14 @@ export class Network {
       const w = this.wOff[k] as number;
       const b = this.bOff[k] as number;
       for (let o = 0; o < nOut; o++) g[b + o] = (g[b + o] as number) + (d[o] as number);
+      if (k === 0) {
+        this.deferFirstLayer(x, d);
+        break;
+      }
       for (let i = 0; i < nIn; i++) {
         const xi = x[i] as number;
         if (xi !== 0) axpy(g, w + i * nOut, xi, d, 0, nOut);
       }
-      if (k === 0) break;
       const prev = this.delta[k - 1] as Float64Array;
       const act = this.activations[k - 1] as Activation;
       for (let i = 0; i < nIn; i++) {
@@ -203,6 +289,70 @@ export class Network {
       layers.push({ inputs: nIn, outputs: nOut, activation: this.activations[k] as Activation, weights, biases: Array.from(this.params.subarray(b, b + nOut)) });
     }
     return layers;
+  }
+}
+
+/**
+ * y = b + x W for one layer, skipping zero inputs (digits pixels after min-max scaling, dead relus), with eight output
+ * accumulators held in registers: the fastest shape V8 gave us (about 2x a plain rank-1 update loop).
+ */
+function denseForward(p: Float64Array, w: number, b: number, x: Float64Array, nIn: number, y: Float64Array, nOut: number, idx: Int32Array, val: Float64Array): void {
+  let nnz = 0;
+  for (let i = 0; i < nIn; i++) {
+    const xi = x[i] as number;
+    if (xi !== 0) {
+      idx[nnz] = w + i * nOut;
+      val[nnz] = xi;
+      nnz++;
+    }
+  }
+  let o = 0;
+  for (; o + 7 < nOut; o += 8) {
+    let s0 = p[b + o] as number;
+    let s1 = p[b + o + 1] as number;
+    let s2 = p[b + o + 2] as number;
+    let s3 = p[b + o + 3] as number;
+    let s4 = p[b + o + 4] as number;
+    let s5 = p[b + o + 5] as number;
+    let s6 = p[b + o + 6] as number;
+    let s7 = p[b + o + 7] as number;
+    for (let k = 0; k < nnz; k++) {
+      const r = (idx[k] as number) + o;
+      const xi = val[k] as number;
+      s0 += xi * (p[r] as number);
+      s1 += xi * (p[r + 1] as number);
+      s2 += xi * (p[r + 2] as number);
+      s3 += xi * (p[r + 3] as number);
+      s4 += xi * (p[r + 4] as number);
+      s5 += xi * (p[r + 5] as number);
+      s6 += xi * (p[r + 6] as number);
+      s7 += xi * (p[r + 7] as number);
+    }
+    y[o] = s0;
+    y[o + 1] = s1;
+    y[o + 2] = s2;
+    y[o + 3] = s3;
+    y[o + 4] = s4;
+    y[o + 5] = s5;
+    y[o + 6] = s6;
+    y[o + 7] = s7;
+  }
+  for (; o + 1 < nOut; o += 2) {
+    let s0 = p[b + o] as number;
+    let s1 = p[b + o + 1] as number;
+    for (let k = 0; k < nnz; k++) {
+      const r = (idx[k] as number) + o;
+      const xi = val[k] as number;
+      s0 += xi * (p[r] as number);
+      s1 += xi * (p[r + 1] as number);
+    }
+    y[o] = s0;
+    y[o + 1] = s1;
+  }
+  for (; o < nOut; o++) {
+    let s0 = p[b + o] as number;
+    for (let k = 0; k < nnz; k++) s0 += (val[k] as number) * (p[(idx[k] as number) + o] as number);
+    y[o] = s0;
   }
 }
 
