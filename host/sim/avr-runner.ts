@@ -226,7 +226,9 @@ export function createAvrRunner(hex: string, board: BoardProfile, opts: AvrRunne
     flushTx();
   }
 
-  let loopTimer: NodeJS.Immediate | NodeJS.Timeout | undefined;
+  // Kept apart: clearImmediate on a Timeout (or the reverse) corrupts Node's timer lists.
+  let loopImmediate: NodeJS.Immediate | undefined;
+  let loopTimeout: NodeJS.Timeout | undefined;
   let loopRunning = false;
   let loopCycles = 0;
   let loopMs = 0;
@@ -236,7 +238,8 @@ export function createAvrRunner(hex: string, board: BoardProfile, opts: AvrRunne
     let t0 = performance.now();
     let c0 = api.cycles;
     const step = () => {
-      loopTimer = undefined;
+      loopImmediate = undefined;
+      loopTimeout = undefined;
       if (!loopRunning) return;
       const started = performance.now();
       if (opts.realtime) {
@@ -248,7 +251,7 @@ export function createAvrRunner(hex: string, board: BoardProfile, opts: AvrRunne
           due = 0;
         }
         if (due < cyclesPerMs / 4) {
-          loopTimer = setTimeout(step, 1);
+          loopTimeout = setTimeout(step, 1);
           return;
         }
         runSliceFor(Math.min(due, opts.sliceMs * cyclesPerMs * 4), opts.sliceMs);
@@ -256,9 +259,9 @@ export function createAvrRunner(hex: string, board: BoardProfile, opts: AvrRunne
         runSliceFor(Number.POSITIVE_INFINITY, opts.sliceMs);
       }
       loopMs += performance.now() - started;
-      if (loopRunning) loopTimer = setImmediate(step);
+      if (loopRunning) loopImmediate = setImmediate(step);
     };
-    loopTimer = setImmediate(step);
+    loopImmediate = setImmediate(step);
   }
 
   /** Run at most maxCycles and at most ms of wall-clock time (checked every 20k cycles). */
@@ -338,11 +341,10 @@ export function createAvrRunner(hex: string, board: BoardProfile, opts: AvrRunne
     },
     pause() {
       loopRunning = false;
-      if (loopTimer !== undefined) {
-        clearImmediate(loopTimer as NodeJS.Immediate);
-        clearTimeout(loopTimer as NodeJS.Timeout);
-        loopTimer = undefined;
-      }
+      if (loopImmediate !== undefined) clearImmediate(loopImmediate);
+      if (loopTimeout !== undefined) clearTimeout(loopTimeout);
+      loopImmediate = undefined;
+      loopTimeout = undefined;
     },
     reset() {
       cyclesBefore += machine.cpu.cycles;

@@ -38,6 +38,8 @@ export class PtySession {
   readonly child: ChildProcessByStdio<Writable, Readable, Readable>;
   /** /dev/pts/N once socat has made it. */
   readonly ready: Promise<string>;
+  /** /dev/pts/N once made (undefined: socat never made its pty). */
+  pts: string | undefined;
   connected = false;
   exited = false;
   private readonly events: PtyEvents;
@@ -53,7 +55,10 @@ export class PtySession {
       this.child.stderr.on('data', (chunk: Buffer) => {
         log += chunk.toString('utf8');
         const pts = /PTY is (\S+)/.exec(log);
-        if (pts?.[1]) resolve(pts[1]);
+        if (pts?.[1] && this.pts === undefined) {
+          this.pts = pts[1];
+          resolve(pts[1]);
+        }
         if (log.includes('starting data transfer loop')) this.connect();
         if (log.length > 4096) log = log.slice(-1024);
       });

@@ -149,7 +149,8 @@ export async function startVirtualBoard(opts: VirtualBoardOptions): Promise<Virt
         }
         runner.pause();
         current = undefined;
-        if (!stopped && !unplugged) plugIn().catch(() => undefined); // the link stays gone; the next open fails like a missing device
+        // A socat that never made its pty would fail again at once: then the device stays gone, like a missing one.
+        if (!stopped && !unplugged && s.pts !== undefined) plugIn().catch(() => undefined);
       },
     });
     return s;
@@ -168,6 +169,7 @@ export async function startVirtualBoard(opts: VirtualBoardOptions): Promise<Virt
   try {
     await plugIn();
   } catch (err) {
+    stopped = true; // so the session's exit does not plug a new one in
     await current?.kill();
     if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });
     throw err instanceof SimError ? err : new SimError(`cannot make a pty: ${(err as Error).message}`);

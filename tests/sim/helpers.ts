@@ -1,5 +1,6 @@
 // Test helpers for the virtual board: build the fixture sketches with the real toolchain, open the pty with serialport.
 import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,12 +11,15 @@ import type { BuildResult } from '../../host/core/artifacts.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const built = new Map<string, Promise<BuildResult>>();
+// One folder per test process (test files run in parallel and would race on a shared one), removed at exit.
+const fixturesDir = path.join(os.tmpdir(), `deploy-nn-sim-fixtures-${process.pid}`);
+process.on('exit', () => rmSync(fixturesDir, { recursive: true, force: true }));
 
 /** Build tests/sim/fixtures/<name>/<name>.ino for the Uno (avr-gcc + Arduino core) into a temp folder, once per run. */
 export function buildFixture(name: string): Promise<BuildResult> {
   let p = built.get(name);
   if (!p) {
-    const buildDir = path.join(os.tmpdir(), `deploy-nn-sim-fixtures-${process.pid}`, name);
+    const buildDir = path.join(fixturesDir, name);
     p = buildSketch({ dir: path.join(here, 'fixtures', name), name }, getBoard('uno'), { toolchain: 'builtin', buildDir });
     built.set(name, p);
   }
@@ -29,11 +33,13 @@ export class Host {
   readonly port: SerialPort;
   text = '';
   events: string[] = [];
+  /** Extra state printed when a wait times out (e.g. the virtual board's stats). */
+  diag: (() => unknown) | undefined;
   private constructor(port: SerialPort) {
     this.port = port;
     port.on('data', (d: Buffer) => (this.text += d.toString('latin1')));
     port.on('error', (e: Error) => this.events.push(`error: ${e.message}`));
-    port.on('close', () => this.events.push('close'));
+    port.on('close', (err?: Error & { disconnected?: boolean }) => this.events.push(err ? `close: ${err.message}` : 'close'));
   }
 
   static async open(devicePath: string): Promise<Host> {
@@ -49,7 +55,7 @@ export class Host {
   async waitFor(pred: (h: Host) => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
     const t0 = Date.now();
     while (!pred(this)) {
-      if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; got ${JSON.stringify(this.text.slice(-300))}`);
+      if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; got ${JSON.stringify(this.text.slice(-300))}; events ${JSON.stringify(this.events)}; ${JSON.stringify(this.diag?.())}`);
       await sleep(2);
     }
   }

@@ -1,5 +1,7 @@
 // The virtual Uno over a real pty opened by serialport: nothing lost, a fresh boot per open, reset and every fault hook.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getBoard } from '../../host/core/boards.js';
 import type { BuildResult } from '../../host/core/artifacts.js';
@@ -20,6 +22,7 @@ async function start(opts: Partial<VirtualBoardOptions> = {}): Promise<VirtualBo
 
 async function open(vb: VirtualBoard): Promise<Host> {
   const h = await Host.open(vb.path);
+  h.diag = () => ({ ...vb.stats(), connected: vb.connected, rxPending: vb.runner.rxPending, running: vb.runner.running });
   hosts.push(h);
   return h;
 }
@@ -136,8 +139,9 @@ describe('virtual board over a pty', () => {
     // As with a real USB serial device on Linux, reads see a hang-up and the next write fails (EIO): serialport
     // emits an error and closes the port.
     h.write('anyone?\n');
-    await h.waitFor((x) => x.events.includes('close'), 5_000, 'the port to close');
-    expect(h.events.some((e) => e.startsWith('error:'))).toBe(true);
+    await h.waitFor((x) => x.events.some((e) => e.startsWith('close')), 5_000, 'the port to close');
+    // Usually the failed write reports it (error EIO, then close); a read that fails first closes with the error.
+    expect(h.events.join(' | ')).toMatch(/error: |close: /);
     expect(h.port.isOpen).toBe(false);
     await vb.reconnect();
     await h.waitFor(() => existsSync(vb.path), 5_000, 'the device to come back');
@@ -175,6 +179,19 @@ describe('virtual board over a pty', () => {
     await sleep(300);
     expect(vb.stats().cycles).toBe(0);
   }, 10_000);
+
+  it('refuses a device path it cannot make, naming it', async () => {
+    await expect(start({ ptyPath: '/nonexistent-dir/uno' })).rejects.toThrow('cannot make the device /nonexistent-dir/uno: folder /nonexistent-dir does not exist');
+    const file = path.join(os.tmpdir(), `deploy-nn-sim-file-${process.pid}`);
+    writeFileSync(file, 'not a tty');
+    try {
+      await expect(start({ ptyPath: file })).rejects.toThrow(`${file} exists and is not a symlink; refusing to replace it`);
+      expect(readFileSync(file, 'utf8')).toBe('not a tty');
+    } finally {
+      rmSync(file, { force: true });
+    }
+    expect(ourSocats()).toEqual([]);
+  }, 30_000);
 
   it('stop() kills socat and removes the link', async () => {
     const vb = await start({ ptyPath: `/tmp/deploy-nn-sim-test-${process.pid}` });
