@@ -55,6 +55,14 @@ export function runExample(name: ExampleName, opts: { seed?: number; onProgress?
   });
   const seconds = (performance.now() - t0) / 1000;
   const model = result.model;
+  const last = progress[progress.length - 1];
+  const h = result.history;
+  if (name !== 'hinge' && (last === undefined || last.epoch !== h.epochs)) {
+    // Always show where training ended (the epoch that reached the target), measured like the others.
+    const final = { epoch: h.epochs, epochs: options.epochs, step: h.steps, loss: h.loss[h.loss.length - 1] ?? 0, accuracy: name === 'bits' ? 1 - (result.evaluation.meanAbsError ?? 1) : (result.evaluation.accuracy ?? 0) };
+    progress.push(final);
+    opts.onProgress?.(final);
+  }
   const lo = name === 'bits' ? 0 : -1;
   const cases =
     name === 'digits'
