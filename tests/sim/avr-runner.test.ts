@@ -129,6 +129,35 @@ describe('stackHighWater', () => {
   }, 60_000);
 });
 
+describe('background loop', () => {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it('paces realtime to the board clock, and a paused loop leaves later loops working', async () => {
+    const build = await buildFixture('echo');
+    const hex = readFileSync(build.hexPath, 'latin1');
+    // A 1 MHz board: slow enough that the emulator is always ahead, so the loop sits in its 1 ms timer when paused.
+    const slow = { ...uno, fCpu: 1_000_000 };
+    for (let i = 0; i < 5; i++) {
+      const r = createAvrRunner(hex, slow);
+      const t0 = performance.now();
+      r.start({ realtime: true });
+      await sleep(200);
+      r.pause();
+      const mhz = r.cycles / (performance.now() - t0) / 1000;
+      expect(mhz).toBeLessThan(1.2); // never ahead of the clock (plus one slice)
+      expect(r.cycles).toBeGreaterThan(0); // behind it is allowed: 2 shared cores, sometimes at load 16
+    }
+    const fast = createAvrRunner(hex, uno);
+    fast.start();
+    await sleep(300);
+    fast.pause();
+    expect(fast.cycles).toBeGreaterThan(0); // the loop broken by an earlier pause ran 0 cycles
+    const c = fast.cycles;
+    await sleep(50);
+    expect(fast.cycles).toBe(c); // paused means paused
+  }, 30_000);
+});
+
 describe('speed', () => {
   it('prints the simulated MHz of a busy firmware run in fast mode', async () => {
     const { r, out } = await runner('echo');
