@@ -64,14 +64,21 @@ static NN_UNUSED void nn_relu_vec(float *v, uint16_t n) {
   }
 }
 
+/* The vector activations call NN_POLL() after each exp (a few thousand cycles) to keep serial input flowing. */
 static NN_UNUSED void nn_sigmoid_vec(float *v, uint16_t n) {
   uint16_t i;
-  for (i = 0; i < n; i++) v[i] = nn_sigmoid(v[i]);
+  for (i = 0; i < n; i++) {
+    v[i] = nn_sigmoid(v[i]);
+    NN_POLL();
+  }
 }
 
 static NN_UNUSED void nn_tanh_vec(float *v, uint16_t n) {
   uint16_t i;
-  for (i = 0; i < n; i++) v[i] = nn_tanh(v[i]);
+  for (i = 0; i < n; i++) {
+    v[i] = nn_tanh(v[i]);
+    NN_POLL();
+  }
 }
 
 /* In place: max-shifted, summed in index order. Twin: softmaxInPlace(). */
@@ -85,8 +92,12 @@ static NN_UNUSED void nn_softmax_vec(float *v, uint16_t n) {
     float e = nn_exp_neg(v[i] - m);
     v[i] = e;
     s = s + e;
+    NN_POLL();
   }
-  for (i = 0; i < n; i++) v[i] = v[i] / s;
+  for (i = 0; i < n; i++) {
+    v[i] = v[i] / s;
+    NN_POLL();
+  }
 }
 
 #endif

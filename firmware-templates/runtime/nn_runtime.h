@@ -14,8 +14,12 @@ static NN_UNUSED void nn_normalize(const float *in, const float *offset, const f
 /*
  * y[o] = b[o] + sum over i, in index order, of w[o][i] * x[i]; w is row-major (one row per neuron).
  * A zero input is skipped: w * 0 adds nothing, and forward.ts skips it too, so the two stay bit-identical.
- * NN_POLL() runs between neurons so serial input keeps flowing while a long layer computes.
+ * NN_POLL() runs every NN_POLL_EVERY inputs, so serial input keeps flowing while a long layer computes
+ * (at 115200 baud the Uno's 64-byte receive buffer fills in 5.5 ms).
  */
+#ifndef NN_POLL_EVERY
+#define NN_POLL_EVERY 32
+#endif
 static NN_UNUSED void nn_dense(const float *w, const float *b, const float *x, float *y, uint16_t nin, uint16_t nout) {
   const float *xend = x + nin;
   uint16_t o;
@@ -23,12 +27,15 @@ static NN_UNUSED void nn_dense(const float *w, const float *b, const float *x, f
     float acc = NN_READ_FLOAT(b + o);
     const float *xp = x;
     do {
-      float xi = *xp++;
-      if (nn_float_bits(xi) << 1) acc = acc + NN_READ_FLOAT(w) * xi;
-      w++;
+      const float *stop = (uint16_t)(xend - xp) > NN_POLL_EVERY ? xp + NN_POLL_EVERY : xend;
+      do {
+        float xi = *xp++;
+        if (nn_float_bits(xi) << 1) acc = acc + NN_READ_FLOAT(w) * xi;
+        w++;
+      } while (xp != stop);
+      NN_POLL();
     } while (xp != xend);
     y[o] = acc;
-    NN_POLL();
   }
 }
 

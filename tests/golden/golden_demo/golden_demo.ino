@@ -56,8 +56,9 @@ static void nn_serial_poll(void) {
   TCCR1B = clock;
 }
 
-// Replies go out byte by byte; while the transmit buffer is full, incoming bytes are still read.
+// Replies go out byte by byte, reading what arrives meanwhile (also while the transmit buffer is full).
 static void nn_put(uint8_t c) {
+  nn_serial_poll();
   while (Serial.availableForWrite() <= 0) nn_serial_poll();
   Serial.write(c);
 }
