@@ -10,7 +10,8 @@ const NORMALIZATIONS: readonly Normalization['method'][] = ['none', 'zscore', 'm
 
 /** Round every number to float32, check the model, and attach its hash. */
 export function finalizeModel(model: UnhashedModel): ModelFile {
-  const f = Math.fround;
+  // -0 becomes +0: JSON writes -0 as 0, so a -0 weight would change the hash on the way through model.json.
+  const f = (x: number): number => Math.fround(x) + 0;
   const rounded: UnhashedModel = {
     ...model,
     threshold: f(model.threshold),
