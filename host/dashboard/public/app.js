@@ -80,7 +80,7 @@
     return new uPlot(
       {
         ...size,
-        legend: { show: series.length <= 12 },
+        legend: { show: opts.legend ?? series.length <= 12 },
         cursor: { drag: { x: true, y: false } },
         scales: { x: { time: false }, ...(opts.scales || {}) },
         axes: [{ label: 'row' }, { size: 60 }],
@@ -131,6 +131,7 @@
     }
     if (!charts.ulp) {
       charts.ulp = makeLineChart($('chart-ulp'), [{ label: 'max ulp', stroke: '#c0392b', width: 1.5, points: { show: true, size: 4 } }], {
+        legend: false,
         scales: { y: { range: (u, min, max) => [0, Math.max(1, max || 0)] } },
       });
     }
