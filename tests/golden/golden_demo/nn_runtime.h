@@ -21,6 +21,17 @@ static NN_UNUSED void nn_normalize(const float *in, const float *offset, const f
 #ifndef NN_POLL_EVERY
 #define NN_POLL_EVERY 32
 #endif
+
+/* acc + w[i] * x[i] for each x[i] != 0 up to xend, in order. Out of line so its four pointers and acc stay in registers. */
+static NN_UNUSED __attribute__((noinline)) float nn_dot(float acc, const float *w, const float *x, const float *xend) {
+  do {
+    float xi = *x++;
+    if (nn_float_bits(xi) << 1) acc = acc + NN_READ_FLOAT(w) * xi;
+    w++;
+  } while (x != xend);
+  return acc;
+}
+
 static NN_UNUSED void nn_dense(const float *w, const float *b, const float *x, float *y, uint16_t nin, uint16_t nout) {
   const float *xend = x + nin;
   uint16_t o;
@@ -29,11 +40,9 @@ static NN_UNUSED void nn_dense(const float *w, const float *b, const float *x, f
     const float *xp = x;
     do {
       const float *stop = (uint16_t)(xend - xp) > NN_POLL_EVERY ? xp + NN_POLL_EVERY : xend;
-      do {
-        float xi = *xp++;
-        if (nn_float_bits(xi) << 1) acc = acc + NN_READ_FLOAT(w) * xi;
-        w++;
-      } while (xp != stop);
+      acc = nn_dot(acc, w, xp, stop);
+      w += stop - xp;
+      xp = stop;
       NN_POLL();
     } while (xp != xend);
     y[o] = acc;
