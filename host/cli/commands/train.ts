@@ -37,6 +37,7 @@ interface RawTrainOptions {
   targetAccuracy?: string;
   patience?: string;
   testFraction?: string;
+  init?: string;
   json?: boolean;
   out: string;
 }
@@ -99,6 +100,7 @@ export function parseTrainOptions(raw: RawTrainOptions): TrainCommandOptions {
     targetAccuracy,
     patience: num('--patience', raw.patience, 'int'),
     testFraction: num('--test-fraction', raw.testFraction, 'number'),
+    init: raw.init,
   };
   const overrides = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<TrainOptions>;
   const source: TrainCommandOptions['source'] =
@@ -201,6 +203,7 @@ export function registerTrain(program: Command): void {
     .option('--target-accuracy <percent>', 'stop once this accuracy (%) is reached')
     .option('--patience <epochs>', 'early stopping: epochs without a better validation loss')
     .option('--test-fraction <f>', 'fraction of rows held out for the test (default 0.25)')
+    .option('--init <name>', 'weight initialisation: auto (He for relu, Xavier otherwise), xavier, he')
     .option('--json', 'print one JSON document on stdout', false)
     .option('--out <file>', 'model.json to write', 'model.json')
     .action(action(async (raw: RawTrainOptions) => runTrain(parseTrainOptions(raw))));
