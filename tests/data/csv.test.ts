@@ -2,7 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { CsvError, DeployNnError, TrainingConfigError } from '../../host/core/errors.js';
-import { CsvTokenizer, parseCsv } from '../../host/data/csv.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CsvTokenizer, parseCsv, readCsvFile } from '../../host/data/csv.js';
 import type { CsvOptions } from '../../host/data/csv.js';
 import { splitDataset } from '../../host/data/split.js';
 import { Rng } from '../../host/train/rng.js';
@@ -118,6 +121,22 @@ describe('awkward but valid files parse and train', () => {
       expect(r.model.labels).toEqual(c.classes);
     });
   }
+
+  it('readCsvFile (streamed from disk in 64 KiB chunks) gives the same Dataset as parseCsv', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'deploy-nn-csv-'));
+    for (const [k, c] of GOOD.entries()) {
+      const file = path.join(dir, `t${k}.csv`);
+      writeFileSync(file, c.text);
+      expect(await readCsvFile(file, { name: 't', ...c.opts }), c.what).toEqual(parseCsv(c.text, { name: 't', ...c.opts }));
+    }
+    // A file larger than one chunk, with quoted cells straddling chunk boundaries.
+    const big = ['a,"b, quoted",y', ...Array.from({ length: 20000 }, (_v, i) => `${i},"${i % 13}",${i % 3 ? '"x ""q"""' : 'z'}`)].join('\r\n');
+    const file = path.join(dir, 'big.csv');
+    writeFileSync(file, big);
+    const streamed = await readCsvFile(file, { name: 'big' });
+    expect(streamed).toEqual(parseCsv(big, { name: 'big' }));
+    expect(streamed.classes).toEqual(['x "q"', 'z']);
+  });
 
   it('infers the task: strings -> classification/binary, few integers -> classes, decimals -> regression', () => {
     expect(parseCsv('a,y\n1,x\n2,y\n3,z\n', { name: 't' }).task).toBe('classification');
