@@ -53,7 +53,7 @@ static const float nn_l1_weights[2][3] NN_CONST_DATA = {
   { 1.0e-7f, -3.5e-8f, 0.75f },
   { 1.1754944e-38f, -1.25f, 2.5e-12f },
 };
-static const float nn_l1_biases[2] NN_CONST_DATA = { 0.1f, -0.0f };
+static const float nn_l1_biases[2] NN_CONST_DATA = { 0.1f, 0.0f };
 
 // layer 2: dense 2 -> 3, softmax. One row of 2 weights per neuron.
 static const float nn_l2_weights[3][2] NN_CONST_DATA = {
