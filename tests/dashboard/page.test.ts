@@ -88,6 +88,28 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard page (synthetic events)', () => {
     // a narrower window
     await page.selectOption('[data-testid="plot-window"]', '100');
     await page.waitForFunction(() => document.querySelector('[data-testid="chart-inputs"]')?.getAttribute('data-points') === '100');
+    // fewer inputs drawn, then all again
+    const shown = () => page.evaluate(() => (window as any).deployNnDashboard.charts.inputs.series.slice(1).map((x: { show: boolean }) => x.show));
+    await page.fill('[data-testid="input-select"]', '0,2');
+    await page.press('[data-testid="input-select"]', 'Enter');
+    expect(await shown()).toEqual([true, false, true]);
+    await page.fill('[data-testid="input-select"]', '1-1');
+    await page.press('[data-testid="input-select"]', 'Enter');
+    expect(await shown()).toEqual([false, true, false]);
+    await page.fill('[data-testid="input-select"]', 'all');
+    await page.press('[data-testid="input-select"]', 'Enter');
+    expect(await shown()).toEqual([true, true, true]);
+    // pause holds the chart while rows keep coming; resume catches up
+    const lastX = () => page.evaluate(() => (window as any).deployNnDashboard.charts.inputs.data[0].at(-1) as number);
+    const before = await lastX();
+    await page.click('[data-testid="pause"]');
+    expect(await page.locator('[data-testid="pause"]').innerText()).toBe('Resume');
+    run(5).filter((e) => e.type === 'row').forEach((e) => dash.publish(e));
+    await page.waitForFunction(() => document.querySelector('[data-testid="count-done"]')?.textContent === '405');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await lastX()).toBe(before);
+    await page.click('[data-testid="pause"]');
+    await page.waitForFunction((b) => (window as any).deployNnDashboard.charts.inputs.data[0].at(-1) === b + 5, before);
     await page.screenshot({ path: artifactPath('synthetic.png'), fullPage: true });
     expect(errors).toEqual([]);
     await page.close();
@@ -101,7 +123,7 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard page (synthetic events)', () => {
     await download.saveAs(file);
     const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
     expect(lines[0]).toMatch(/^index,status,max_ulp,label/);
-    expect(lines).toHaveLength(401);
+    expect(lines).toHaveLength(406); // 400 rows, then 5 while paused
     await page.close();
   });
 
@@ -111,18 +133,18 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard page (synthetic events)', () => {
     await a.goto(dash.url);
     await b.goto(dash.url);
     await a.reload();
-    for (const p of [a, b]) await p.waitForFunction(() => document.querySelector('[data-testid="count-done"]')?.textContent === '400');
-    expect(await a.locator('[data-testid="chart-inputs"]').getAttribute('data-points')).toBe('400');
+    for (const p of [a, b]) await p.waitForFunction(() => document.querySelector('[data-testid="count-done"]')?.textContent === '405');
+    await a.waitForFunction(() => document.querySelector('[data-testid="chart-inputs"]')?.getAttribute('data-points') === '405');
     // more rows arrive: both pages see them
     run(5).filter((e) => e.type === 'row').forEach((e) => dash.publish(e));
-    for (const p of [a, b]) await p.waitForFunction(() => document.querySelector('[data-testid="count-done"]')?.textContent === '405');
+    for (const p of [a, b]) await p.waitForFunction(() => document.querySelector('[data-testid="count-done"]')?.textContent === '410');
     await a.close();
     await b.close();
     // the server keeps going with no page open
     run(1).filter((e) => e.type === 'row').forEach((e) => dash.publish(e));
     const c = await browser.context.newPage();
     await c.goto(dash.url);
-    await c.waitForFunction(() => document.querySelector('[data-testid="count-done"]')?.textContent === '406');
+    await c.waitForFunction(() => document.querySelector('[data-testid="count-done"]')?.textContent === '411');
     await c.close();
   });
 });

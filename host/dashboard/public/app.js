@@ -117,6 +117,7 @@
         $('chart-inputs'),
         inputNames(nIn).map((label, i) => ({ label, stroke: colors[i], width: 1, spanGaps: false })),
       );
+      setTimeout(applyInputSelection, 0);
       $('inputs-note').textContent = `${nIn} input${nIn === 1 ? '' : 's'}${nIn > 12 ? ' (legend hidden; hover a line for values)' : ''}`;
     }
     if (!charts.outputs) {
@@ -395,6 +396,30 @@
     es.addEventListener('batch', (e) => onBatch(JSON.parse(e.data)));
   }
 
+  /** "all", "" or a list of indices and ranges ("0-7,12") -> the set of inputs to draw, or null for all. */
+  function parseSelection(text, n) {
+    const t = text.trim();
+    if (t === '' || t === 'all') return null;
+    const keep = new Set();
+    for (const part of t.split(/[\s,]+/)) {
+      const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+      if (!m) return undefined;
+      const a = Number(m[1]);
+      const b = m[2] === undefined ? a : Number(m[2]);
+      for (let i = Math.min(a, b); i <= Math.max(a, b) && i < n; i++) keep.add(i);
+    }
+    return keep;
+  }
+  function applyInputSelection() {
+    const el = $('input-select');
+    const u = charts.inputs;
+    if (!u) return;
+    const keep = parseSelection(el.value, plot.inputs.length);
+    el.classList.toggle('invalid', keep === undefined);
+    if (keep === undefined) return;
+    u.batch(() => plot.inputs.forEach((_, i) => u.setSeries(i + 1, { show: keep === null || keep.has(i) })));
+  }
+  $('input-select').addEventListener('change', applyInputSelection);
   $('plot-window').addEventListener('change', (e) => {
     windowSize = Number(e.target.value);
     dirty.plot = true;
