@@ -13,16 +13,7 @@ import { ModelTooLargeError, ToolchainMissingError } from '../../host/core/error
 import type { ModelFile } from '../../host/core/model.js';
 import { runExample } from '../../host/train/examples.js';
 import { goldenModel, randomModel } from '../fixtures/models/models.js';
-import { echoSketch, generatedSketch } from './sketches.js';
-
-const hasAvrGcc = (() => {
-  try {
-    execFileSync('avr-gcc', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+import { echoSketch, generatedSketch, hasAvrGcc } from './sketches.js';
 
 // A private core cache, so the test sees a cold cache and leaves the user's alone.
 const savedCache = process.env.XDG_CACHE_HOME;

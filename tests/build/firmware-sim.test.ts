@@ -1,5 +1,4 @@
 // The built firmware itself on the virtual Uno (avr8js running the real .hex): protocol, parity, cycles, human mode.
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildSketch } from '../../host/build/build.js';
@@ -13,16 +12,7 @@ import { createAvrRunner } from '../../host/sim/avr-runner.js';
 import type { AvrRunner } from '../../host/sim/avr-runner.js';
 import { runExample } from '../../host/train/examples.js';
 import { NASTY_LABEL, goldenModel } from '../fixtures/models/models.js';
-import { generatedSketch } from './sketches.js';
-
-const hasAvrGcc = (() => {
-  try {
-    execFileSync('avr-gcc', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+import { generatedSketch, hasAvrGcc } from './sketches.js';
 
 const uno = getBoard('uno');
 

@@ -1,4 +1,5 @@
 // Sketch folders for the build tests: a generated one for any model, and a plain hand-written one.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -29,3 +30,13 @@ export function echoSketch(): { dir: string; name: string } {
   );
   return { dir, name: 'echo' };
 }
+
+/** Whether avr-gcc is installed: the board-build tier is skipped without it. */
+export const hasAvrGcc = (() => {
+  try {
+    execFileSync('avr-gcc', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();

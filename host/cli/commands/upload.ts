@@ -1,9 +1,10 @@
 // `deploy-nn upload`: build (cached, fast) and write the firmware to a board on a serial port.
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { buildSketch } from '../../build/build.js';
 import { uploadFirmware } from '../../build/upload.js';
 import { getBoard } from '../../core/boards.js';
-import { UsageError } from '../../core/errors.js';
+import { PortNotFoundError, UsageError } from '../../core/errors.js';
 import { emit, note } from '../output.js';
 import { action } from '../run.js';
 import { formatBuild, resolveSketch } from './build.js';
@@ -21,6 +22,7 @@ export function registerUpload(program: Command): void {
       action(async (o: { board: string; port: string; sketch?: string; model?: string; json: boolean }) => {
         const board = getBoard(o.board);
         if (o.port === 'sim') throw new UsageError('the virtual board needs no upload', 'use deploy-nn verify --port sim (it loads the built .hex)');
+        if (!existsSync(o.port)) throw new PortNotFoundError(o.port);
         const build = await buildSketch(await resolveSketch(o, board, o), board);
         note(o, formatBuild(build));
         await uploadFirmware(build, board, o.port);
