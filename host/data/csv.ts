@@ -47,6 +47,8 @@ export class CsvTokenizer {
   private line = 1;
   private recordStart = 1;
   private lastWasCR = false;
+  /** A chunk ended on a quote inside a quoted cell: it closes the cell unless the next chunk starts with a second quote. */
+  private maybeEscapedQuote = false;
 
   /** The delimiter chosen, once the header line has been seen. */
   get separator(): Delimiter | undefined {
@@ -152,8 +154,6 @@ export class CsvTokenizer {
     return out;
   }
 
-  private maybeEscapedQuote = false;
-
   private endCell(): void {
     this.cells.push(this.cellWasQuoted ? this.cell : this.cell.trim());
     this.cell = '';
@@ -248,6 +248,8 @@ export class DatasetBuilder {
   private readonly inputIdx: number[];
   private readonly inputs: number[][] = [];
   private readonly rawLabels: string[] = [];
+  /** Row number (1-based, header = 1) of each example, for messages about labels found bad at the end. */
+  private readonly rows: number[] = [];
   private readonly decimalComma: boolean;
 
   constructor(
@@ -334,7 +336,6 @@ export class DatasetBuilder {
     return { name: this.opts.name, inputNames, targetName: target, task, classes, inputs: this.inputs, targets };
   }
 
-  private readonly rows: number[] = [];
   private rowOf(r: number): number {
     return this.rows[r] ?? r + 2;
   }

@@ -241,7 +241,7 @@ export function trainModel(dataset: Dataset, options: TrainOptions, hooks: Train
       const y = net.forward();
       const t = set.t[r] as number;
       loss += net.outputLoss(t, task);
-      metric += sampleMetric(y, t, task, opts, 0);
+      metric += sampleMetric(y, t, task, opts);
     }
     return { loss: set.n ? loss / set.n : 0, metric: set.n ? metric / set.n : 0 };
   };
@@ -254,7 +254,7 @@ export function trainModel(dataset: Dataset, options: TrainOptions, hooks: Train
     const m = { layers: net.toLayers().map(roundLayer), normalization: norm };
     let sum = 0;
     targetRows.forEach((x, r) => {
-      sum += sampleMetric(Float64Array.from(forward(m, x)), targetTargets[r] as number, task, opts, 0);
+      sum += sampleMetric(Float64Array.from(forward(m, x)), targetTargets[r] as number, task, opts);
     });
     return sum / Math.max(1, targetRows.length) >= opts.targetAccuracy;
   };
@@ -380,7 +380,7 @@ function loadRow(dst: Float64Array, src: Float64Array, off: number, n: number): 
 }
 
 /** Per-sample stop metric on the float64 network's output: 1/0 for a right/wrong prediction, or closeness. */
-function sampleMetric(y: Float64Array, t: number, task: Task, opts: Resolved, _unused: number): number {
+function sampleMetric(y: Float64Array, t: number, task: Task, opts: Resolved): number {
   if (task === 'regression') return 0;
   if (opts.stopMetric === 'closeness') {
     if (task === 'binary') {

@@ -108,7 +108,8 @@ export class Network {
 
   /**
    * Loss of the current output against the target, and delta of the output layer.
-   * `target`: class id (classification, binary) or value (regression); `pos`/`neg`: the binary target values.
+   * `target`: class id (classification, binary) or value (regression). Binary targets are 0/1 for a sigmoid output
+   * (cross-entropy, mse) and -1/+1 otherwise (hinge, or mse with a tanh/linear output).
    */
   outputLoss(target: number, task: 'classification' | 'binary' | 'regression'): number {
     const L = this.layerCount;
