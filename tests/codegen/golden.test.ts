@@ -37,7 +37,15 @@ describe('golden files', () => {
     }
   });
 
-  for (const f of files) {
+  const RUNTIME_DIR = fileURLToPath(new URL('../../firmware-templates/runtime/', import.meta.url));
+  const generatedHeader = files[0]!.text.split('\n')[0]!;
+  for (const f of files.filter((f) => existsSync(path.join(RUNTIME_DIR, f.name)))) {
+    it(`${f.name} is the static runtime file, copied unchanged under the generated-file header`, () => {
+      expect(f.text).toBe(`${generatedHeader}\n${readFileSync(path.join(RUNTIME_DIR, f.name), 'utf8')}`);
+    });
+  }
+
+  for (const f of files.filter((f) => !existsSync(path.join(RUNTIME_DIR, f.name)))) {
     it(`${f.name} matches tests/golden/golden_demo/${f.name} (UPDATE_GOLDEN=1 rewrites it)`, () => {
       const golden = path.join(GOLDEN_DIR, f.name);
       const text = normalise(f.text, model);
