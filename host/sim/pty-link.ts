@@ -6,6 +6,28 @@ import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { SimError, ToolchainMissingError } from '../core/errors.js';
 
+// socat processes alive in this process; killed if we exit without stop() (a crash, a test runner tearing down),
+// since a socat waiting for its slave would otherwise wait forever.
+const atExit = new Set<() => void>();
+let exitHookInstalled = false;
+
+/** Run fn (synchronous) if the process exits before the returned function is called to cancel it. */
+export function onProcessExit(fn: () => void): () => void {
+  atExit.add(fn);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const f of atExit) f();
+    });
+  }
+  return () => atExit.delete(fn);
+}
+
+function track(child: ChildProcessByStdio<Writable, Readable, Readable>): void {
+  const cancel = onProcessExit(() => child.kill('SIGKILL'));
+  child.once('exit', cancel);
+}
+
 /** Throw ToolchainMissingError unless socat is on PATH. */
 export function requireSocat(): string {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
@@ -50,6 +72,7 @@ export class PtySession {
     this.child = spawn(socat, ['-d', '-d', '-t', '0', 'PTY,raw,echo=0,wait-slave,pty-interval=0.01', 'STDIO'], {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
+    track(this.child);
     let log = '';
     this.ready = new Promise<string>((resolve, reject) => {
       this.child.stderr.on('data', (chunk: Buffer) => {

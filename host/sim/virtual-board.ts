@@ -8,7 +8,7 @@ import { SimError } from '../core/errors.js';
 import { createAvrRunner } from './avr-runner.js';
 import type { AvrRunner, StackReport } from './avr-runner.js';
 import { readElfSymbols, staticDataEnd } from './elf-symbols.js';
-import { PtySession, pointLink, removeLink, requireSocat } from './pty-link.js';
+import { PtySession, onProcessExit, pointLink, removeLink, requireSocat } from './pty-link.js';
 
 export interface VirtualBoardOptions {
   /** The firmware, Intel HEX. An .elf beside it (same name) is read for __heap_start when present. */
@@ -106,6 +106,11 @@ export async function startVirtualBoard(opts: VirtualBoardOptions): Promise<Virt
     }
   }
   const devicePath = link;
+  const dirToRemove = tmpDir;
+  const cancelExitCleanup = onProcessExit(() => {
+    removeLink(devicePath);
+    if (dirToRemove) rmSync(dirToRemove, { recursive: true, force: true });
+  });
 
   let current: PtySession | undefined; // the session the link points at
   let spare: PtySession | undefined; // made while a host is connected, so the next open finds a pty at once
@@ -171,6 +176,7 @@ export async function startVirtualBoard(opts: VirtualBoardOptions): Promise<Virt
   } catch (err) {
     stopped = true; // so the session's exit does not plug a new one in
     await current?.kill();
+    cancelExitCleanup();
     if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });
     throw err instanceof SimError ? err : new SimError(`cannot make a pty: ${(err as Error).message}`);
   }
@@ -190,6 +196,7 @@ export async function startVirtualBoard(opts: VirtualBoardOptions): Promise<Virt
       for (const s of [current, spare]) await s?.kill();
       removeLink(devicePath);
       if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });
+      cancelExitCleanup();
     },
     reset() {
       runner.reset();

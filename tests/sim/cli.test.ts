@@ -4,11 +4,11 @@ import type { ChildProcessByStdio } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { BuildResult } from '../../host/core/artifacts.js';
 import { CLI, ROOT, runCli } from '../e2e/cli.js';
 import { Host, buildFixture, sleep } from './helpers.js';
+import type { BuiltFixture } from './helpers.js';
 
-let echo: BuildResult;
+let echo: BuiltFixture;
 let child: ChildProcessByStdio<null, Readable, Readable> | undefined;
 const hosts: Host[] = [];
 
@@ -20,12 +20,12 @@ function socatsOf(pid: number): number[] {
   }
 }
 
+/** Running, not a zombie (a killed orphan stays a zombie until init reaps it). */
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    return !execFileSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).trim().startsWith('Z');
   } catch {
-    return false;
+    return false; // ps exits 1: no such process
   }
 }
 
@@ -92,6 +92,25 @@ describe('deploy-nn sim', () => {
     const r = await runCli(['sim', '--hex', '/nonexistent/firmware.hex'], { timeoutMs: 30_000 });
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('hex file /nonexistent/firmware.hex does not exist');
+  }, 60_000);
+
+  it('a process that exits without stop() leaves no socat and no device link behind', async () => {
+    const script = `
+      const { startVirtualBoard } = await import(${JSON.stringify(`${ROOT}/dist/sim/virtual-board.js`)});
+      const { getBoard } = await import(${JSON.stringify(`${ROOT}/dist/core/boards.js`)});
+      const { execFileSync } = await import('node:child_process');
+      const vb = await startVirtualBoard({ hexPath: ${JSON.stringify(echo.hexPath)}, board: getBoard('uno') });
+      const socats = execFileSync('pgrep', ['-P', String(process.pid), 'socat'], { encoding: 'utf8' }).split('\\n').filter(Boolean);
+      console.log(JSON.stringify({ path: vb.path, socats }));
+      process.exit(0);`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+    const { path: devicePath, socats } = JSON.parse(out) as { path: string; socats: string[] };
+    expect(socats.length).toBeGreaterThan(0);
+    await sleep(100);
+    const left = socats.map(Number).filter(alive);
+    for (const pid of left) process.kill(pid, 'SIGKILL'); // clean up before failing
+    expect(left).toEqual([]);
+    expect(existsSync(devicePath)).toBe(false);
   }, 60_000);
 
   it('mentions SIGUSR1 in --help', async () => {

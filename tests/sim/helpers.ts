@@ -1,26 +1,53 @@
 // Test helpers for the virtual board: build the fixture sketches with the real toolchain, open the pty with serialport.
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SerialPort } from 'serialport';
 import { buildSketch } from '../../host/build/build.js';
 import { getBoard } from '../../host/core/boards.js';
-import type { BuildResult } from '../../host/core/artifacts.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const built = new Map<string, Promise<BuildResult>>();
-// One folder per test process (test files run in parallel and would race on a shared one), removed at exit.
-const fixturesDir = path.join(os.tmpdir(), `deploy-nn-sim-fixtures-${process.pid}`);
-process.on('exit', () => rmSync(fixturesDir, { recursive: true, force: true }));
+const ROOT = path.resolve(here, '..', '..');
+// Built fixtures are kept in one cache folder, keyed by the sketch and the build code, so parallel test files and
+// later runs share them; each build goes to a private folder first and is renamed into place (atomic).
+const cacheRoot = path.join(os.tmpdir(), 'deploy-nn-sim-fixtures');
+const built = new Map<string, Promise<BuiltFixture>>();
 
-/** Build tests/sim/fixtures/<name>/<name>.ino for the Uno (avr-gcc + Arduino core) into a temp folder, once per run. */
-export function buildFixture(name: string): Promise<BuildResult> {
+export interface BuiltFixture {
+  readonly hexPath: string;
+  readonly elfPath: string;
+}
+
+async function build(name: string): Promise<BuiltFixture> {
+  const dir = path.join(here, 'fixtures', name);
+  const hash = createHash('sha256');
+  for (const f of [path.join(dir, `${name}.ino`), path.join(ROOT, 'host/build/build.ts'), path.join(ROOT, 'host/build/builtin.ts')]) {
+    hash.update(readFileSync(f));
+  }
+  const final = path.join(cacheRoot, `${name}-${hash.digest('hex').slice(0, 16)}`);
+  const result = { hexPath: path.join(final, 'firmware.hex'), elfPath: path.join(final, 'firmware.elf') };
+  if (existsSync(result.hexPath) && existsSync(result.elfPath)) return result;
+  mkdirSync(cacheRoot, { recursive: true });
+  const tmp = path.join(cacheRoot, `.build-${name}-${process.pid}`);
+  rmSync(tmp, { recursive: true, force: true });
+  const r = await buildSketch({ dir, name }, getBoard('uno'), { toolchain: 'builtin', buildDir: tmp });
+  if (path.dirname(r.hexPath) !== tmp || path.dirname(r.elfPath) !== tmp) throw new Error(`build wrote outside ${tmp}: ${r.hexPath}`);
+  try {
+    renameSync(tmp, final);
+  } catch {
+    rmSync(tmp, { recursive: true, force: true }); // another test process put the same build in place first
+  }
+  return result;
+}
+
+/** Build tests/sim/fixtures/<name>/<name>.ino for the Uno with buildSketch (avr-gcc + Arduino core), cached. */
+export function buildFixture(name: string): Promise<BuiltFixture> {
   let p = built.get(name);
   if (!p) {
-    const buildDir = path.join(fixturesDir, name);
-    p = buildSketch({ dir: path.join(here, 'fixtures', name), name }, getBoard('uno'), { toolchain: 'builtin', buildDir });
+    p = build(name);
     built.set(name, p);
   }
   return p;

@@ -4,13 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getBoard } from '../../host/core/boards.js';
-import type { BuildResult } from '../../host/core/artifacts.js';
 import { startVirtualBoard } from '../../host/sim/virtual-board.js';
 import type { VirtualBoard, VirtualBoardOptions } from '../../host/sim/virtual-board.js';
 import { Host, buildFixture, ourSocats, sleep } from './helpers.js';
+import type { BuiltFixture } from './helpers.js';
 
 const uno = getBoard('uno');
-let echo: BuildResult;
+let echo: BuiltFixture;
 const boards: VirtualBoard[] = [];
 const hosts: Host[] = [];
 
