@@ -66,6 +66,11 @@ export function measureStack(opts: StackOptions): StackFigures {
   let bitIdentical = 0;
   let humanAnswers = 0;
   let text = '';
+  let seq = 1;
+  let humanPhase = false;
+  let queryPhase = false;
+  /** Board lines other than the replies, human answers and ready lines expected: they would mean a lost request. */
+  const anomalies: string[] = [];
   r.onTx((bytes) => {
     sampleSp();
     text += Buffer.from(bytes).toString('latin1');
@@ -74,6 +79,9 @@ export function measureStack(opts: StackOptions): StackFigures {
       const line = text.slice(0, nl);
       text = text.slice(nl + 1);
       const p = parseBoardLine(line);
+      if (p.kind !== 'reply' && !(p.kind === 'text' && humanPhase) && !(p.kind === 'ready' && (ready === 0 || queryPhase))) {
+        if (anomalies.length < 10) anomalies.push(`after request ${seq - 1}: ${JSON.stringify(line.slice(0, 100))}`);
+      }
       if (p.kind === 'ready') ready++;
       else if (p.kind === 'text') humanAnswers++;
       else if (p.kind === 'reply') {
@@ -91,12 +99,15 @@ export function measureStack(opts: StackOptions): StackFigures {
       sampleSp();
       return cond();
     }, 200_000_000);
-    if (!ok) throw new Error(`the firmware did not ${what} within 200 M cycles`);
+    if (!ok) {
+      throw new Error(
+        `the firmware did not ${what} within 200 M cycles; unanswered requests: ${[...pending.keys()].join(', ') || 'none'}; other lines: ${anomalies.join('; ') || 'none'}`,
+      );
+    }
   };
   run(() => ready > 0, 'boot (no ready line)');
 
   const window = 2;
-  let seq = 1;
   for (const row of opts.rows) {
     if (pending.size >= window) run(() => pending.size < window, `answer request ${seq - window}`);
     const x = Float32Array.from(row);
@@ -106,12 +117,15 @@ export function measureStack(opts: StackOptions): StackFigures {
   run(() => pending.size === 0, 'answer the last requests');
 
   // Human mode prints floats (Serial.print(float, 3)): a different call tree from the reply path.
+  humanPhase = true;
   const human = Math.min(opts.humanRows ?? 20, opts.rows.length);
   for (let i = 0; i < human; i++) {
     const before = humanAnswers;
     r.writeRx(`${(opts.rows[i] as readonly number[]).join(',')}\n`);
     run(() => humanAnswers > before, 'answer a human-mode line');
   }
+  humanPhase = false;
+  queryPhase = true;
   const readyBefore = ready;
   r.writeRx('?\n');
   run(() => ready > readyBefore, 'answer ?');
