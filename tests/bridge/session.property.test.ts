@@ -38,7 +38,7 @@ describe('session under random faults', () => {
             resetOn: has(s.reset),
             garbageToHost: (n) => (s.garbageToHost.includes(n) ? s.noise : undefined),
             garbageToBoard: (n) => (s.garbageToBoard.includes(n) ? s.noise : undefined),
-            delayReplyMs: (n) => (s.delay.includes(n) ? 90 : 0),
+            delayReplyMs: (n) => (s.delay.includes(n) ? 350 : 0),
           },
         });
         const results: RowResult[] = [];
@@ -47,7 +47,8 @@ describe('session under random faults', () => {
           rows,
           board: uno,
           transport: mock,
-          timeoutMs: 60,
+          // Well above a loaded machine's timer jitter: a timeout that fires while the board still holds the request breaks the pacing.
+          timeoutMs: 250,
           onEvent: (e) => {
             if (e.type === 'row') results.push(e.row);
           },

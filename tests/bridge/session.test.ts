@@ -24,7 +24,8 @@ function setup(board: Partial<MockBoardOptions> = {}, session: Partial<SessionOp
     rows,
     transport: mock,
     board: uno,
-    timeoutMs: 150,
+    // Long enough that a loaded machine never times out a healthy reply; the fault tests that need timeouts set their own.
+    timeoutMs: 1000,
     onEvent: (e) => {
       events.push(e);
       if (e.type === 'row') results.push(e.row);
@@ -148,7 +149,7 @@ describe('faults of issue 5, each ending with every row accounted for', () => {
   });
 
   it('dropped replies and replies with a bad check value are retried', async () => {
-    const { mock, results, opts } = setup({ faults: { dropReply: (n) => n % 11 === 0, badCrc: (n) => n % 17 === 0 } });
+    const { mock, results, opts } = setup({ faults: { dropReply: (n) => n % 11 === 0, badCrc: (n) => n % 17 === 0 } }, { timeoutMs: 200 });
     const report = await runSession(opts);
     expectAccounted(report, results, rows.length);
     expect(report.bitIdentical).toBe(rows.length);
