@@ -114,6 +114,15 @@ describe.skipIf(!hasAvrGcc)('built-in avr-gcc path', () => {
     });
   }
 
+  it('builds a regression model (no labels) and a binary one (threshold) for the Uno', async () => {
+    const regression = randomModel({ name: 'reg', sizes: [3, 5, 2], activations: ['tanh', 'linear'], seed: 2, task: 'regression' });
+    const binary = randomModel({ name: 'bin', sizes: [2, 3, 1], activations: ['relu', 'sigmoid'], seed: 2, task: 'binary', labels: ['no', 'yes'], threshold: 0.5 });
+    for (const model of [regression, binary]) {
+      const build = await buildSketch(await generatedSketch(model, uno), uno, { toolchain: 'builtin' });
+      expect(build.modelHash).toBe(model.hash);
+    }
+  });
+
   it('builds a plain hand-written sketch folder (echo, with a .c file beside it); its hash is empty', async () => {
     const build = await buildSketch(echoSketch(), uno, { toolchain: 'builtin' });
     expect(build.modelHash).toBe('');
