@@ -51,6 +51,7 @@ let requests = 0;
 let replyBytes = 0;
 let replies = 0;
 const cycles: number[] = [];
+const boardErrorCodes: Record<string, number> = {};
 try {
   const report = await runSession({
     model,
@@ -65,6 +66,10 @@ try {
       if (e.type === 'line' && e.direction === 'rx' && e.text.startsWith('=')) {
         replyBytes += e.text.length + 1;
         replies++;
+      }
+      if (e.type === 'line' && e.direction === 'rx' && e.text.startsWith('!')) {
+        const code = /^![^:]*:([a-z]+)\*/.exec(e.text)?.[1] ?? 'garbled';
+        boardErrorCodes[code] = (boardErrorCodes[code] ?? 0) + 1;
       }
       if (e.type === 'row' && e.row.cycles !== null) cycles.push(e.row.cycles);
     },
@@ -96,6 +101,7 @@ try {
     emulatorSpeed: speed,
     fractionOfBoundAtEmulatorSpeed: report.rowsPerSecond / (bound * speed),
     garbledLines: report.garbledLines,
+    boardErrorCodes,
     medianCycles,
     meanComputeMs: (meanCycles / board.fCpu) * 1000,
     serialMsPerRow: serialPerRow * 1000,
@@ -110,7 +116,7 @@ try {
     process.stdout.write(
       [
         `bridge throughput, digits (64-${options.hidden.join('-')}-10), ${report.rows} held-out rows, virtual Uno ${realtime ? 'at 16 MHz (realtime)' : 'fast mode'}`,
-        `  measured       ${r(result.rowsPerSecond)} rows/s (${report.bitIdentical} bit-identical, ${report.failed} failed, ${report.retries} retries, ${report.boardErrors} board errors, ${report.garbledLines} garbled lines)`,
+        `  measured       ${r(result.rowsPerSecond)} rows/s (${report.bitIdentical} bit-identical, ${report.failed} failed, ${report.retries} retries, ${report.boardErrors} board errors ${JSON.stringify(boardErrorCodes)}, ${report.garbledLines} garbled lines)`,
         `  compute bound  ${r(computeBound)} rows/s (mean ${r(result.meanComputeMs)} ms of nn_predict at 16 MHz, from the board's cycles)`,
         `  serial bound   ${r(serialBound)} rows/s (${r(result.serialMsPerRow)} ms per row: ${r(result.meanRequestBytes)} request bytes at ${board.baud} baud)`,
         `  fraction       ${(100 * result.fractionOfBound).toFixed(1)}% of the smaller bound (target >= 90%)`,
