@@ -47,6 +47,7 @@ export function runExample(name: ExampleName, opts: { seed?: number; onProgress?
   };
   const t0 = performance.now();
   const result = trainModel(ds, options, {
+    ...(name === 'digits' ? { progressEveryEpochs: 20 } : {}),
     onProgress: (p) => {
       if (!keep(p)) return;
       progress.push(p);

@@ -87,6 +87,8 @@ export interface TrainResult {
 
 export interface TrainHooks {
   onProgress?(p: TrainProgress): void;
+  /** Call onProgress every this many epochs (default 1); the training-set metric is only measured for those calls. */
+  readonly progressEveryEpochs?: number;
 }
 
 /** The baseline every data set starts from. */
@@ -226,7 +228,8 @@ export function trainModel(dataset: Dataset, options: TrainOptions, hooks: Train
   const grad = net.grad;
   const params = net.params;
   const mask = net.decayMask;
-  const measureEachEpoch = opts.targetAccuracy !== undefined || val.n > 0 || hooks.onProgress !== undefined;
+  const every = Math.max(1, Math.floor(hooks.progressEveryEpochs ?? 1));
+  const reportAt = (epoch: number): boolean => hooks.onProgress !== undefined && (epoch % every === 0 || epoch === opts.epochs);
   let best = { loss: Infinity, params: new Float64Array(0), epoch: 0 };
   let stopReason: TrainHistory['stopReason'] = 'epochs';
   let step = 0;
@@ -292,7 +295,7 @@ export function trainModel(dataset: Dataset, options: TrainOptions, hooks: Train
     }
     history.loss.push(epochLoss / seen);
     if (stopped) break;
-    if (opts.progressEverySteps !== undefined || !measureEachEpoch) continue;
+    if (opts.progressEverySteps !== undefined || (opts.targetAccuracy === undefined && val.n === 0 && !reportAt(epoch))) continue;
     let validationLoss: number | undefined;
     let metric: number | undefined;
     if (val.n > 0) {
@@ -300,10 +303,10 @@ export function trainModel(dataset: Dataset, options: TrainOptions, hooks: Train
       validationLoss = s.loss;
       metric = s.metric;
       history.validationLoss.push(s.loss);
-    } else if (opts.targetAccuracy !== undefined || hooks.onProgress) {
+    } else if (opts.targetAccuracy !== undefined || reportAt(epoch)) {
       metric = scoreSet(train).metric;
     }
-    hooks.onProgress?.({ epoch, epochs: opts.epochs, step, loss: epochLoss / seen, accuracy: metric, validationLoss });
+    if (reportAt(epoch)) hooks.onProgress?.({ epoch, epochs: opts.epochs, step, loss: epochLoss / seen, accuracy: metric, validationLoss });
     if (metric !== undefined && reached(metric)) {
       stopReason = 'target';
       break;
