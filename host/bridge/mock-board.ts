@@ -49,6 +49,8 @@ export interface MockBoardOptions {
   readonly computeMs?: number;
   /** Boot time before the ready line, ms; default 1. */
   readonly bootMs?: number;
+  /** Keep every host line in `hostLines` (default true; turn off for long runs). */
+  readonly recordHostLines?: boolean;
   readonly faults?: MockBoardFaults;
 }
 
@@ -85,6 +87,7 @@ export class MockBoard implements Transport {
   private readonly bootMs: number;
   private readonly faults: MockBoardFaults;
   private readonly nIn: number;
+  private readonly recordHostLines: boolean;
   private readonly fifo: Unit[] = [];
   private readonly hostSplitter = new LineSplitter();
   private readonly lineListeners: ((line: string) => void)[] = [];
@@ -105,6 +108,7 @@ export class MockBoard implements Transport {
     this.bootMs = opts.bootMs ?? 1;
     this.faults = opts.faults ?? {};
     this.nIn = inputCount(opts.model);
+    this.recordHostLines = opts.recordHostLines ?? true;
     this.boot();
   }
 
@@ -112,7 +116,7 @@ export class MockBoard implements Transport {
 
   write(line: string): void {
     if (this.closed) return;
-    this.hostLines.push(line);
+    if (this.recordHostLines) this.hostLines.push(line);
     const isRequest = line.startsWith('>');
     let bytes = `${line}\n`;
     let n = 0;
