@@ -76,7 +76,18 @@ export async function verify(opts: VerifyOptions): Promise<ComparisonReport> {
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
   process.once('SIGINT', onSigint);
+  let lastNote = Date.now();
+  let finishedRows = 0;
+  let goodRows = 0;
   const onEvent = (e: SessionEvent): void => {
+    if (e.type === 'row') {
+      finishedRows++;
+      if (e.row.status === 'bit-identical') goodRows++;
+      if (Date.now() - lastNote >= 5000) {
+        lastNote = Date.now();
+        note(opts, `${finishedRows} rows checked, ${goodRows} bit-identical, ${finishedRows - goodRows} not`);
+      }
+    }
     if (e.type === 'state' && e.state !== 'streaming' && e.state !== 'done') note(opts, `${e.state}${e.detail ? `: ${e.detail}` : ''}`);
     if (e.type === 'ready') note(opts, `board ready: model ${e.info.model}, ${e.info.board}, window ${e.info.window}`);
   };
