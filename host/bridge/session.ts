@@ -102,8 +102,8 @@ interface InFlight {
   readonly timer: NodeJS.Timeout;
 }
 
-/** How long a ready line counts as the answer to a `?` we sent rather than a reset, ms. */
-const QUERY_ECHO_MS = 3000;
+/** How long a ready line counts as the answer to a `?` we sent rather than a reset, ms. Erring long is safe: a reset taken for an echo only makes its requests time out and go again, while an echo taken for a reset would resend requests the board still holds. */
+const QUERY_ECHO_MS = 10_000;
 
 export function createSession(opts: SessionOptions): Session {
   const { model, board } = opts;
