@@ -98,6 +98,18 @@ export function checkFits(model: ModelFile, board: BoardProfile): SizeEstimate {
     return est;
   }
   const key = kind === 'flash' ? 'flashBytes' : 'sramBytes';
+  const needed = kind === 'flash' ? est.flashBytes : sramNeeded;
+  const limit = kind === 'flash' ? est.flashLimit : est.sramLimit;
+  const stack = kind === 'SRAM' ? ` (${fmt(est.sramBytes)} static + ${fmt(est.stackReserve)} for the stack)` : '';
+  const head = `model "${model.name}" needs about ${fmt(needed)} bytes of ${kind}${stack} on the ${board.name} (${board.id}), which has ${fmt(limit)}`;
+  const buffers = est.parts.find((p) => p.part.startsWith('buffers'))!;
+  if (kind === 'SRAM' && layerParts.every((p) => p.sramBytes < buffers.sramBytes)) {
+    // Weights are in flash: the RAM goes to the input and activation buffers, 4 bytes per float.
+    throw new ModelTooLargeError(
+      `${head}: the ${buffers.part} take ${fmt(buffers.sramBytes)} bytes`,
+      `use fewer inputs (${inputCount(model)} now) or narrower hidden layers, or pick a board with more SRAM`,
+    );
+  }
   let worst = 0;
   layerParts.forEach((p, k) => {
     if (p[key] > layerParts[worst]![key]) worst = k;
@@ -108,16 +120,12 @@ export function checkFits(model: ModelFile, board: BoardProfile): SizeEstimate {
   const perUnit = inFlash ? (layer.inputs + 1 + (next ? next.outputs : 0)) * FLOAT : 2 * FLOAT;
   const over = kind === 'flash' ? flashOver : sramOver;
   const widest = widestThatFits(model, worst, perUnit, -over);
-  const needed = kind === 'flash' ? est.flashBytes : sramNeeded;
-  const limit = kind === 'flash' ? est.flashLimit : est.sramLimit;
-  const stack = kind === 'SRAM' ? ` (${fmt(est.sramBytes)} static + ${fmt(est.stackReserve)} for the stack)` : '';
   const advice =
     widest !== undefined && widest > 0
       ? `shrink layer ${worst + 1} (dense ${layer.inputs} -> ${layer.outputs}) to at most ${widest} units, or pick a board with more ${kind}`
       : `use fewer inputs or narrower layers before layer ${worst + 1} (dense ${layer.inputs} -> ${layer.outputs}), or pick a board with more ${kind}`;
   throw new ModelTooLargeError(
-    `model "${model.name}" needs about ${fmt(needed)} bytes of ${kind}${stack} on the ${board.name} (${board.id}), which has ${fmt(limit)}: ` +
-      `layer ${worst + 1} (dense ${layer.inputs} -> ${layer.outputs}) alone takes ${fmt(layerParts[worst]![key])} bytes`,
+    `${head}: layer ${worst + 1} (dense ${layer.inputs} -> ${layer.outputs}) alone takes ${fmt(layerParts[worst]![key])} bytes`,
     advice,
   );
 }
