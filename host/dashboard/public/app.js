@@ -5,8 +5,11 @@
 (() => {
   const MAX_POINTS = 5000; // the widest plot window
   const MAX_BAD_SHOWN = 200;
-  const CONSOLE_SHOWN = 400;
+  const CONSOLE_SHOWN = 200;
+  const CONSOLE_LINE_CHARS = 160;
+  const CONSOLE_MIN_INTERVAL_MS = 250;
   const CHART_MIN_INTERVAL_MS = 100; // charts redraw at most 10 times a second; counters every frame
+  const CHART_BUSY_SHARE = 0.25; // and spend at most about a quarter of the main thread (wide windows, many inputs)
 
   const $ = (id) => document.getElementById(id);
   const fmtInt = (n) => (n === null || n === undefined ? '-' : Number(n).toLocaleString('en-US'));
@@ -32,7 +35,8 @@
   let windowSize = Number($('plot-window').value);
   let dirty = { view: false, plot: false, bad: false, console: false };
   let frameRequested = false;
-  let lastChartDraw = 0;
+  let nextChartDraw = 0;
+  let nextConsoleDraw = 0;
   const charts = { inputs: null, outputs: null, ulp: null, latency: null };
 
   function palette(n, sat = 70, light = 45) {
@@ -126,12 +130,13 @@
       const series = [];
       names.forEach((label, i) => series.push({ label: `host ${label}`, stroke: colors[i], width: 1.5 }));
       names.forEach((label, i) =>
-        series.push({ label: `board ${label}`, stroke: colors[i], width: 0, points: { show: true, size: 5, stroke: colors[i], fill: colors[i] } }),
+        // dashed over the host's solid line: where they agree the dashes sit exactly on it; dots only when sparse
+        series.push({ label: `board ${label}`, stroke: colors[i], width: 2, dash: [3, 5], points: { size: 5, space: 8, stroke: colors[i], fill: colors[i] } }),
       );
       charts.outputs = makeLineChart($('chart-outputs'), series);
     }
     if (!charts.ulp) {
-      charts.ulp = makeLineChart($('chart-ulp'), [{ label: 'max ulp', stroke: '#c0392b', width: 1.5, points: { show: true, size: 4 } }], {
+      charts.ulp = makeLineChart($('chart-ulp'), [{ label: 'max ulp', stroke: '#c0392b', width: 1.5, points: { size: 4, space: 6 } }], {
         legend: false,
         scales: { y: { range: (u, min, max) => [0, Math.max(1, max || 0)] } },
       });
@@ -200,38 +205,56 @@
     const v = view;
     const c = v.counters;
     document.title = v.title;
-    $('title').textContent = v.title + (v.model && v.model.name ? ` · ${v.model.name}` : '');
+    setText('title', v.title + (v.model && v.model.name ? ` · ${v.model.name}` : ''));
     const st = $('connection-state');
-    st.textContent = STATE_TEXT[v.connection] || v.connection;
-    st.className = `badge state-${v.connection}`;
-    st.dataset.state = v.connection;
-    $('connection-detail').textContent = v.connectionDetail || '';
-    $('resets').textContent = fmtInt(c.resets);
-    $('board-hash').textContent = v.ready ? `${v.ready.model} (${v.ready.board}, ${v.ready.inputs} in, ${v.ready.outputs} out)` : '-';
+    setText('connection-state', STATE_TEXT[v.connection] || v.connection);
+    if (st.dataset.state !== v.connection) {
+      st.className = `badge state-${v.connection}`;
+      st.dataset.state = v.connection;
+    }
+    setText('connection-detail', v.connectionDetail || '');
+    setText('resets', fmtInt(c.resets));
+    setText('board-hash', v.ready ? `${v.ready.model} (${v.ready.board}, ${v.ready.inputs} in, ${v.ready.outputs} out)` : '-');
     const hm = $('hash-match');
-    hm.textContent = v.hashMatches === null ? '' : v.hashMatches ? 'matches model.json' : `differs from model.json (${v.model.hash})`;
+    setText('hash-match', v.hashMatches === null ? '' : v.hashMatches ? 'matches model.json' : `differs from model.json (${v.model.hash})`);
     hm.className = v.hashMatches === false ? 'bad-text' : 'good-text';
-    $('count-done').textContent = fmtInt(c.done);
-    $('count-expected').textContent = v.expectedRows !== null ? `of ${fmtInt(v.expectedRows)}` : '';
-    $('count-sent').textContent = fmtInt(c.sent);
-    $('count-retries').textContent = c.retries ? `${fmtInt(c.retries)} retries` : '';
-    $('count-answered').textContent = fmtInt(c.answered);
-    $('count-bit-identical').textContent = fmtInt(c.bitIdentical);
-    $('count-mismatched').textContent = fmtInt(c.mismatched);
-    $('max-ulp').textContent = c.maxUlp ? `max ${fmtInt(c.maxUlp)} ulp` : '';
-    $('count-failed').textContent = fmtInt(c.failed);
-    $('rows-per-second').textContent = v.rowsPerSecond.toFixed(0);
-    $('class-agreement').textContent = fmtPct(v.classAgreement);
-    $('board-accuracy').textContent = v.boardAccuracy === null ? '' : `board vs labels ${fmtPct(v.boardAccuracy)}`;
+    setText('count-done', fmtInt(c.done));
+    setText('count-expected', v.expectedRows !== null ? `of ${fmtInt(v.expectedRows)}` : '');
+    setText('count-sent', fmtInt(c.sent));
+    setText('count-retries', c.retries ? `${fmtInt(c.retries)} retries` : '');
+    setText('count-answered', fmtInt(c.answered));
+    setText('count-bit-identical', fmtInt(c.bitIdentical));
+    setText('count-mismatched', fmtInt(c.mismatched));
+    setText('max-ulp', c.maxUlp ? `max ${fmtInt(c.maxUlp)} ulp` : '');
+    setText('count-failed', fmtInt(c.failed));
+    setText('rows-per-second', v.rowsPerSecond.toFixed(0));
+    setText('class-agreement', fmtPct(v.classAgreement));
+    setText('board-accuracy', v.boardAccuracy === null ? '' : `board vs labels ${fmtPct(v.boardAccuracy)}`);
     $('progress-bar').style.width = v.expectedRows ? `${Math.min(100, (100 * c.done) / v.expectedRows)}%` : '0';
-    $('latency-median').textContent = fmtUs(v.latency.medianUs);
-    $('latency-p99').textContent = fmtUs(v.latency.p99Us);
-    $('export-note').textContent = `${fmtInt(v.exportRows)} rows${v.exportDropped ? ` (the oldest ${fmtInt(v.exportDropped)} are no longer kept)` : ''}`;
+    setText('latency-median', fmtUs(v.latency.medianUs));
+    setText('latency-p99', fmtUs(v.latency.p99Us));
+    setText('export-note', `${fmtInt(v.exportRows)} rows${v.exportDropped ? ` (the oldest ${fmtInt(v.exportDropped)} are no longer kept)` : ''}`);
     $('send-button').disabled = !v.canSend;
     $('send-line').placeholder = v.canSend ? 'a line for the board, e.g. 5.1,3.5,1.4,0.2 or ?' : 'no board attached';
     $('reset-board').hidden = !v.canReset;
-    renderConfusion(v);
-    renderStateLog(v);
+    // Rebuild the matrix and the log only when they changed: a rebuilt table is a relayout and a repaint.
+    const confusionKey = JSON.stringify([v.classes, v.confusion]);
+    if (confusionKey !== lastConfusionKey) {
+      lastConfusionKey = confusionKey;
+      renderConfusion(v);
+    }
+    const logKey = JSON.stringify(v.stateLog);
+    if (logKey !== lastLogKey) {
+      lastLogKey = logKey;
+      renderStateLog(v);
+    }
+  }
+  let lastConfusionKey = '';
+  let lastLogKey = '';
+  /** Set text only when it differs, so unchanged counters cause no style or layout work. */
+  function setText(id, value) {
+    const el = $(id);
+    if (el.textContent !== value) el.textContent = value;
   }
 
   function renderConfusion(v) {
@@ -322,7 +345,9 @@
     const showFrames = $('show-frames').checked;
     const pre = $('console');
     const lines = (showFrames ? consoleLines : consoleLines.filter((l) => !/^[>=!#]/.test(l.text))).slice(-CONSOLE_SHOWN);
-    pre.textContent = lines.map((l) => `${l.direction === 'tx' ? '→' : l.direction === 'rx' ? '←' : '·'} ${l.text}`).join('\n');
+    // Long frames (a 64-input request is 530 characters) are cut for display: laying out megabytes of text each update is what chokes a page.
+    const shown = (t) => (t.length > CONSOLE_LINE_CHARS ? `${t.slice(0, CONSOLE_LINE_CHARS - 14)}… ${t.slice(-12)}` : t);
+    pre.textContent = lines.map((l) => `${l.direction === 'tx' ? '→' : l.direction === 'rx' ? '←' : '·'} ${shown(l.text)}`).join('\n');
     if ($('follow').checked) pre.scrollTop = pre.scrollHeight;
   }
 
@@ -330,12 +355,24 @@
     frameRequested = false;
     if (dirty.view && view) renderView();
     if (dirty.bad) renderBad();
-    if (dirty.console) renderConsole();
-    dirty.view = dirty.bad = dirty.console = false;
+    if (dirty.console && t >= nextConsoleDraw) {
+      renderConsole();
+      nextConsoleDraw = t + CONSOLE_MIN_INTERVAL_MS;
+      dirty.console = false;
+    } else if (dirty.console) {
+      requestFrame();
+    }
+    dirty.view = dirty.bad = false;
     if ((dirty.plot || dirty.latency) && !paused) {
-      if (t - lastChartDraw >= CHART_MIN_INTERVAL_MS) {
-        lastChartDraw = t;
+      if (t >= nextChartDraw) {
+        const start = performance.now();
+        nextChartDraw = start + CHART_MIN_INTERVAL_MS;
         drawCharts();
+        // uPlot paints in a microtask queued by setData: this one runs after it, so the cost includes the paint
+        queueMicrotask(() => {
+          const cost = performance.now() - start;
+          nextChartDraw = start + Math.max(CHART_MIN_INTERVAL_MS, cost / CHART_BUSY_SHARE);
+        });
         dirty.plot = dirty.latency = false;
       } else {
         requestFrame();
