@@ -223,7 +223,7 @@ export function createAvrRunner(hex: string, board: BoardProfile, opts: AvrRunne
         if (stopOnLine || cpu !== machine.cpu) return; // the caller looks at the output, or a listener reset the board
       }
     }
-    flushTx();
+    // Output without a newline yet stays buffered: the caller flushes at the end of its slice.
   }
 
   // Kept apart: clearImmediate on a Timeout (or the reverse) corrupts Node's timer lists.
@@ -264,15 +264,25 @@ export function createAvrRunner(hex: string, board: BoardProfile, opts: AvrRunne
     loopImmediate = setImmediate(step);
   }
 
-  /** Run at most maxCycles and at most ms of wall-clock time (checked every 20k cycles). */
+  // Cycles run between clock checks: adapted so a check comes every ms/8..ms/2 of wall-clock time. Fixed at 20k,
+  // a slice took ~100 ms while the JIT was still cold, and host bytes waited that long.
+  let chunk = 2_000;
+
+  /** Run at most maxCycles and at most about ms of wall-clock time. */
   function runSliceFor(maxCycles: number, ms: number): number {
     const start = api.cycles;
-    const deadline = performance.now() + ms;
+    let now = performance.now();
+    const deadline = now + ms;
     while (api.cycles - start < maxCycles) {
-      const cpu = machine.cpu;
-      runTo(cpu.cycles + Math.min(20_000, maxCycles - (api.cycles - start)));
-      if (performance.now() >= deadline) break;
+      const before = now;
+      runTo(machine.cpu.cycles + Math.min(chunk, maxCycles - (api.cycles - start)));
+      now = performance.now();
+      const took = now - before;
+      if (took > ms / 2) chunk = Math.max(500, chunk >> 1);
+      else if (took < ms / 8) chunk = Math.min(400_000, chunk * 2);
+      if (now >= deadline) break;
     }
+    flushTx();
     loopCycles += api.cycles - start;
     return api.cycles - start;
   }
@@ -321,6 +331,7 @@ export function createAvrRunner(hex: string, board: BoardProfile, opts: AvrRunne
     },
     runCycles(n) {
       runTo(machine.cpu.cycles + n);
+      flushTx();
     },
     runUntil(cond, maxCycles) {
       const start = api.cycles;
@@ -328,6 +339,7 @@ export function createAvrRunner(hex: string, board: BoardProfile, opts: AvrRunne
         const left = maxCycles - (api.cycles - start);
         if (left <= 0) return false;
         runTo(machine.cpu.cycles + Math.min(left, 50_000), true);
+        flushTx();
       }
       return true;
     },

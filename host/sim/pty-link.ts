@@ -47,7 +47,7 @@ export interface PtyEvents {
   /** A host opened the slave: socat started its transfer loop (or the first host byte arrived). Called once. */
   onConnect(): void;
   onData(bytes: Buffer): void;
-  /** socat exited: the host closed the slave, or we killed it. */
+  /** The session is over: socat reported the host's close (EOF on the master), or exited. Called once. */
   onExit(): void;
 }
 
@@ -64,6 +64,8 @@ export class PtySession {
   pts: string | undefined;
   connected = false;
   exited = false;
+  /** onExit has been called (the host hung up, or socat exited). */
+  ended = false;
   private readonly events: PtyEvents;
 
   constructor(socat: string, events: PtyEvents) {
@@ -83,6 +85,9 @@ export class PtySession {
           resolve(pts[1]);
         }
         if (log.includes('starting data transfer loop')) this.connect();
+        // The host closed the slave: end the session now rather than when socat has torn down, so the link moves
+        // to the next pty a few milliseconds sooner and a quick reopen boots afresh.
+        if (this.connected && /is at EOF|Input\/output error/.test(log)) this.end();
         if (log.length > 4096) log = log.slice(-1024);
       });
       this.child.on('error', (err) => reject(new SimError(`cannot start socat: ${err.message}`, 'apt-get install -y socat')));
@@ -98,14 +103,20 @@ export class PtySession {
     this.child.stdin.on('error', () => undefined); // EPIPE after the host closed: the bytes had nowhere to go
     this.child.on('exit', () => {
       this.exited = true;
-      this.events.onExit();
+      this.end();
     });
   }
 
   private connect(): void {
-    if (this.connected || this.exited) return;
+    if (this.connected || this.ended) return;
     this.connected = true;
     this.events.onConnect();
+  }
+
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.events.onExit();
   }
 
   write(bytes: Uint8Array): void {

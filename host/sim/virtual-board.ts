@@ -112,8 +112,8 @@ export async function startVirtualBoard(opts: VirtualBoardOptions): Promise<Virt
     if (dirToRemove) rmSync(dirToRemove, { recursive: true, force: true });
   });
 
-  let current: PtySession | undefined; // the session the link points at
-  let spare: PtySession | undefined; // made while a host is connected, so the next open finds a pty at once
+  let current: PtySession | undefined; // the session of the host that has the device open
+  let spare: PtySession | undefined; // the waiting session the link points at
   let stopped = false;
   let unplugged = false;
   let connects = 0;
@@ -128,19 +128,25 @@ export async function startVirtualBoard(opts: VirtualBoardOptions): Promise<Virt
     else current?.write(bytes);
   });
 
+  // The link always points at a waiting pty (`spare`), so a host that closes and reopens at once finds a fresh one.
+  // When a host opens it, that session becomes `current` (the runner's line) and the next spare is made.
   function makeSession(): PtySession {
     const s: PtySession = new PtySession(socat, {
       onConnect: () => {
-        if (s !== current || stopped) return;
-        connects++;
+        if (s !== spare || stopped) return;
         // A host opened the port: on a real Uno DTR resets the MCU, so every open is a fresh boot.
+        const old = current;
+        current = s;
+        spare = undefined;
+        if (old && !old.ended) void old.kill(); // an earlier host still open: the newest open wins
+        connects++;
         runner.clearRx();
         held = [];
         runner.reset();
         runner.start({ realtime });
         for (const w of connectWaiters) w();
         connectWaiters.clear();
-        if (!spare) spare = makeSession();
+        if (!unplugged) makeSpare().catch(() => undefined);
       },
       onData: (bytes) => {
         if (s !== current || stopped) return;
@@ -148,34 +154,33 @@ export async function startVirtualBoard(opts: VirtualBoardOptions): Promise<Virt
         runner.writeRx(bytes);
       },
       onExit: () => {
-        if (s !== current) {
-          if (s === spare) spare = undefined;
-          return;
+        if (s === current) {
+          runner.pause(); // nobody is listening; the next open reboots it anyway
+          current = undefined;
+        } else if (s === spare) {
+          spare = undefined;
+          // Killed from outside: make another. One that never made its pty would fail again at once.
+          if (!stopped && !unplugged && s.pts !== undefined) makeSpare().catch(() => undefined);
         }
-        runner.pause();
-        current = undefined;
-        // A socat that never made its pty would fail again at once: then the device stays gone, like a missing one.
-        if (!stopped && !unplugged && s.pts !== undefined) plugIn().catch(() => undefined);
       },
     });
     return s;
   }
 
-  /** Point the link at a waiting session (the spare if there is one). */
-  async function plugIn(): Promise<void> {
-    const next = spare ?? makeSession();
-    spare = undefined;
-    current = next;
+  /** Make a waiting session and point the link at it once its pty exists. */
+  async function makeSpare(): Promise<void> {
+    const next = makeSession();
+    spare = next;
     const pts = await next.ready;
-    if (stopped || unplugged || current !== next) return;
+    if (stopped || unplugged || spare !== next) return;
     pointLink(devicePath, pts);
   }
 
   try {
-    await plugIn();
+    await makeSpare();
   } catch (err) {
-    stopped = true; // so the session's exit does not plug a new one in
-    await current?.kill();
+    stopped = true; // so the session's exit does not make a new one
+    await spare?.kill();
     cancelExitCleanup();
     if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });
     throw err instanceof SimError ? err : new SimError(`cannot make a pty: ${(err as Error).message}`);
@@ -186,7 +191,7 @@ export async function startVirtualBoard(opts: VirtualBoardOptions): Promise<Virt
     board,
     runner,
     get connected() {
-      return current?.connected === true && !current.exited;
+      return current !== undefined && !current.ended;
     },
     async stop() {
       if (stopped) return;
@@ -233,7 +238,9 @@ export async function startVirtualBoard(opts: VirtualBoardOptions): Promise<Virt
     async reconnect() {
       if (!unplugged || stopped) return;
       unplugged = false;
-      await plugIn();
+      const waiting = spare;
+      if (waiting?.pts !== undefined && !waiting.ended) pointLink(devicePath, waiting.pts);
+      else await makeSpare();
     },
     waitForConnect(timeoutMs = 10_000) {
       if (vb.connected) return Promise.resolve();

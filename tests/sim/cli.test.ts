@@ -83,15 +83,15 @@ describe('deploy-nn sim', () => {
 
   it('refuses a board it cannot simulate (exit 3, names the boards it can)', async () => {
     const r = await runCli(['sim', '--board', 'mega2560', '--hex', echo.hexPath], { timeoutMs: 30_000 });
+    expect(r.stderr).toContain('board "mega2560" cannot be simulated'); // first, so a failure shows stderr
     expect(r.code).toBe(3);
-    expect(r.stderr).toContain('board "mega2560" cannot be simulated');
     expect(r.stderr).toContain('uno, nano');
   }, 60_000);
 
   it('names a missing hex file (exit 3)', async () => {
     const r = await runCli(['sim', '--hex', '/nonexistent/firmware.hex'], { timeoutMs: 30_000 });
-    expect(r.code).toBe(3);
     expect(r.stderr).toContain('hex file /nonexistent/firmware.hex does not exist');
+    expect(r.code).toBe(3);
   }, 60_000);
 
   it('a process that exits without stop() leaves no socat and no device link behind', async () => {

@@ -78,7 +78,7 @@ describe('virtual board over a pty', () => {
       await h.close();
       expect(vb.stats().connects).toBe(k);
       expect(vb.stats().resets).toBe(k);
-      await sleep(30); // a reopen within socat's hang-up poll (10 ms) would land on the same boot
+      // No pause: the link already points at a waiting pty, so even an immediate reopen boots afresh.
     }
   }, 60_000);
 
@@ -101,10 +101,10 @@ describe('virtual board over a pty', () => {
     const h = await open(vb);
     await h.waitFor((x) => boots(x) === 1);
     h.write('host');
-    await sleep(50);
+    await h.waitFor(() => vb.stats().bytesToBoard === 4, 10_000, 'the host bytes to reach the virtual line');
     vb.injectToBoard('\xff\x00garbage\n');
     await h.waitFor((x) => x.lines.length === 2, 10_000, 'the echo of host + garbage');
-    expect(h.lines[1]).toBe('1:host\xff\x00garbage');
+    expect({ line: h.lines[1], stats: vb.stats() }).toMatchObject({ line: '1:host\xff\x00garbage', stats: { connects: 1, resets: 1 } });
   }, 30_000);
 
   it('injectToHost sends bytes to the host as if from the board', async () => {
