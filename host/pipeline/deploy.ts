@@ -33,7 +33,7 @@ export interface DeployOptions {
   readonly label?: string;
   /** Settings over the data set's defaults (seed, epochs, hidden...). */
   readonly train?: Partial<TrainOptions>;
-  /** Serial port of a real board; without it the virtual board runs the firmware. */
+  /** Serial port of a real board; without it (or with `sim`) the virtual board runs the firmware. */
   readonly port?: string;
   /** Run the virtual board at the board's real clock (default false: as fast as it goes). */
   readonly realtime?: boolean;
@@ -115,7 +115,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
   const rows = verificationRows(dataset);
   let virtualBoard: Awaited<ReturnType<typeof startVirtualBoard>> | undefined;
   let portPath: string;
-  if (opts.port) {
+  if (opts.port !== undefined && opts.port !== 'sim') {
     stage('upload', `uploading to ${opts.port}`);
     await uploadFirmware(build, board, opts.port);
     portPath = opts.port;
