@@ -252,7 +252,12 @@ export async function startDashboard(opts: DashboardOptions = {}): Promise<Dashb
     if (line.length > MAX_SEND_LINE) return plain(res, 413, `a line is at most ${MAX_SEND_LINE} characters, this one has ${line.length}`);
     if (/[\r\n]/.test(line)) return plain(res, 400, 'one line only: no \\r or \\n');
     if (sendListeners.size === 0) return plain(res, 409, 'no board is attached to send to');
-    for (const cb of sendListeners) cb(line);
+    try {
+      for (const cb of sendListeners) cb(line);
+    } catch (err) {
+      // The session refuses lines that could overrun the board's receive buffer: tell the page why.
+      return plain(res, 400, (err as Error).message ?? String(err));
+    }
     res.writeHead(204, SECURITY_HEADERS);
     res.end();
   };

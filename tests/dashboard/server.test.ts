@@ -201,6 +201,16 @@ describe('dashboard server: the send box', () => {
     expect(got).toEqual(['1,2,3']);
   });
 
+  it('answers 400 with the reason when the listener refuses the line', async () => {
+    dash = await startDashboard();
+    dash.onSendLine(() => {
+      throw new Error('a console line of 70 characters could overrun the board');
+    });
+    const res = await request(dash.port, 'POST', '/api/send', JSON.stringify({ line: 'x'.repeat(70) }), { 'Content-Type': 'application/json' });
+    expect(res.status).toBe(400);
+    expect(res.body).toContain('could overrun');
+  });
+
   it('refuses non-JSON, multi-line, over-long, foreign-origin sends, and sends with no board attached', async () => {
     dash = await startDashboard();
     const json = { 'Content-Type': 'application/json' };
