@@ -82,6 +82,30 @@ describe('virtual board over a pty', () => {
     }
   }, 60_000);
 
+  it('waitForConnect resolves at the next open, and times out with a SimError naming the device', async () => {
+    const vb = await start();
+    await expect(vb.waitForConnect(100)).rejects.toThrow(`no host opened ${vb.path} within 100 ms`);
+    const waiting = vb.waitForConnect(10_000);
+    const h = await open(vb);
+    await waiting;
+    expect(vb.connected).toBe(true);
+    await h.close();
+    await h.waitFor(() => !vb.connected, 5_000, 'the board to see the close');
+  }, 30_000);
+
+  it('a second open while a host is connected takes over with a fresh boot (newest open wins)', async () => {
+    const vb = await start();
+    const h1 = await open(vb);
+    await h1.waitFor((x) => boots(x) === 1);
+    await sleep(100); // the next waiting pty is linked a moment after the first open
+    const h2 = await open(vb);
+    await h2.waitFor((x) => boots(x) === 1, 10_000, 'a boot for the second host');
+    h2.write('two\n');
+    await h2.waitFor((x) => x.text.endsWith('1:two\n'));
+    expect(h1.lines).toEqual(['#BOOT echo']);
+    expect(vb.stats().connects).toBe(2);
+  }, 30_000);
+
   it('reset() reboots mid-stream while the host stays connected', async () => {
     const vb = await start();
     const h = await open(vb);
