@@ -151,6 +151,8 @@ export interface FuzzReport {
   readonly linesToAnswer: number;
   /** Lines the board never answered (lost to RX overruns, which merge lines). */
   readonly silentDrops: number;
+  /** Garbage lines sent alone to an idle board (each must get exactly one answer; a miss is a violation). */
+  readonly singleLines: number;
   /** Silent drops by the kind of round they happened in (paced: one line at a time; blast: a burst at wire speed). */
   readonly silentDropsByMode: Record<string, number>;
   readonly roundsByMode: Record<string, number>;
@@ -489,14 +491,17 @@ export function runFuzz(opts: FuzzOptions): FuzzReport {
     }
   };
 
+  let lastKind = '';
   const sendGarbage = (): void => {
     const kind = rng.pick(GARBAGE_KINDS);
+    lastKind = kind;
     count(kind);
     send(garbage(kind));
   };
 
   // ---- rounds ----
   let rounds = 0;
+  let singleLines = 0;
   const roundsByMode: Record<string, number> = {};
   let roundsAnswered = 0;
   const cleanValid = (): boolean => {
@@ -519,8 +524,17 @@ export function runFuzz(opts: FuzzOptions): FuzzReport {
     const burst = rng.int(1, 8);
     if (mode === 'paced') {
       for (let i = 0; i < burst; i++) {
+        // A single line sent to an idle board, with nothing else on the wire, must be answered: no buffer can overflow.
+        const single = lineOpen.length === 0 && answeredNow() === expectedNow();
+        const exp0 = expectedNow();
+        const ans0 = answeredNow();
         sendGarbage();
-        if (lineOpen.length === 0) waitIdle();
+        if (lineOpen.length > 0) continue;
+        waitIdle();
+        if (single && expectedNow() - exp0 === 1) {
+          singleLines++;
+          if (answeredNow() - ans0 !== 1) violate(`a single ${lastKind} line sent to an idle board got ${answeredNow() - ans0} answers`);
+        }
       }
     } else if (mode === 'blast') {
       for (let i = 0; i < burst; i++) sendGarbage();
@@ -571,6 +585,7 @@ export function runFuzz(opts: FuzzOptions): FuzzReport {
     errorsByCode,
     linesToAnswer,
     silentDrops,
+    singleLines,
     silentDropsByMode,
     roundsByMode,
     resyncs,
@@ -602,6 +617,7 @@ export function formatFuzzReport(rep: FuzzReport, label: string): string {
     `  rounds answered ${rep.roundsAnswered}/${rep.rounds} (a valid request after each burst); rounds by mode: ${kv(rep.roundsByMode)}`,
     `  board lines     ${rep.boardLines.total}: ${rep.boardLines.replies} replies, ${rep.boardLines.errors} errors, ${rep.boardLines.ready} ready, ${rep.boardLines.text} text, ${rep.boardLines.garbled} garbled`,
     `  errors by code  ${kv(rep.errorsByCode)}`,
+    `  single lines    ${rep.singleLines} garbage lines sent alone to an idle board, each answered with one line (else a violation)`,
     `  silent drops    ${rep.silentDrops} of ${rep.linesToAnswer} lines with content (RX overruns; by round mode: ${kv(rep.silentDropsByMode) || 'none'}), ${rep.resyncs} resync newlines (${rep.resyncAnswered} ended a merged line)`,
     `  predictions for garbage ${rep.violations === 0 ? 0 : 'see violations'}; unexpected reboots ${rep.unexpectedReady}; extra lines ${rep.extraLines}; CRC collisions ${rep.crcCollisions}`,
     `  violations      ${rep.violations}${rep.violationSamples.map((s) => `\n    - ${s}`).join('')}`,
