@@ -102,7 +102,11 @@ export interface AvrRunner {
   start(opts?: RunLoopOptions): void;
   /** Stop the background loop (the state is kept; start resumes). */
   pause(): void;
-  /** The reset button: CPU and peripherals back to power-on state, SRAM painted, program restarts at 0. */
+  /**
+   * The reset button: CPU and peripherals back to power-on state, SRAM painted, program restarts at 0. A byte being
+   * shifted in or out is lost; bytes still queued on the line stay there and arrive once the new boot enables its
+   * receiver (call clearRx() first to drop them).
+   */
   reset(): void;
   /** Stack high-water mark since the last reset (see StackReport). */
   stackHighWater(): StackReport;
