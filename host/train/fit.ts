@@ -211,6 +211,7 @@ export function trainModel(dataset: Dataset, options: TrainOptions, hooks: Train
     return { x, t: Float64Array.from(idx, (r) => dataset.targets[r] as number), n: idx.length };
   };
   const train = pack(split.train);
+  const sparse = sparseRows(train.x, train.n, nIn);
   const val = pack(split.validation);
 
   const sizes = [nIn, ...opts.hidden, outputWidth(dataset)];
@@ -271,8 +272,7 @@ export function trainModel(dataset: Dataset, options: TrainOptions, hooks: Train
       grad.fill(0);
       for (let s = start; s < end; s++) {
         const r = order[s] as number;
-        loadRow(a0, train.x, r * nIn, nIn);
-        net.forward();
+        net.forwardSparse(sparse.cols, sparse.vals, sparse.start[r] as number, sparse.start[r + 1] as number);
         epochLoss += net.outputLoss(train.t[r] as number, task);
         net.backward();
       }
@@ -376,6 +376,29 @@ export function trainModel(dataset: Dataset, options: TrainOptions, hooks: Train
 
 function roundLayer(l: DenseLayer): DenseLayer {
   return { ...l, weights: l.weights.map((r) => r.map(Math.fround)), biases: l.biases.map(Math.fround) };
+}
+
+/** The non-zero entries of each row (CSR): row r is cols/vals[start[r] .. start[r + 1]). */
+function sparseRows(x: Float64Array, n: number, width: number): { cols: Int32Array; vals: Float64Array; start: Int32Array } {
+  let nnz = 0;
+  for (let i = 0; i < x.length; i++) if (x[i] !== 0) nnz++;
+  const cols = new Int32Array(nnz);
+  const vals = new Float64Array(nnz);
+  const start = new Int32Array(n + 1);
+  let k = 0;
+  for (let r = 0; r < n; r++) {
+    start[r] = k;
+    for (let i = 0; i < width; i++) {
+      const v = x[r * width + i] as number;
+      if (v !== 0) {
+        cols[k] = i;
+        vals[k] = v;
+        k++;
+      }
+    }
+  }
+  start[n] = k;
+  return { cols, vals, start };
 }
 
 function loadRow(dst: Float64Array, src: Float64Array, off: number, n: number): void {

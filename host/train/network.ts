@@ -34,6 +34,11 @@ export class Network {
   private readonly colCount: Int32Array;
   private readonly colSample: Int32Array;
   private readonly colValue: Float64Array;
+  /** The sparse input row of the last forwardSparse() (inNnz = -1 after a dense forward()). */
+  private inNnz = -1;
+  private readonly inCol: Int32Array;
+  private readonly inOff: Int32Array;
+  private readonly inVal: Float64Array;
   /** Scratch: offsets and values of a layer's non-zero inputs. */
   private readonly nzIdx: Int32Array;
   private readonly nzVal: Float64Array;
@@ -61,6 +66,9 @@ export class Network {
     const widest = Math.max(...sizes);
     this.nzIdx = new Int32Array(widest);
     this.nzVal = new Float64Array(widest);
+    this.inCol = new Int32Array(sizes[0] ?? 0);
+    this.inOff = new Int32Array(sizes[0] ?? 0);
+    this.inVal = new Float64Array(sizes[0] ?? 0);
     this.batchDelta = new Float64Array(this.batchCap * (sizes[1] ?? 0));
     this.colCount = new Int32Array(sizes[0] ?? 0);
     this.colSample = new Int32Array(this.batchCap * (sizes[0] ?? 0));
@@ -92,6 +100,7 @@ export class Network {
 
   /** Forward pass of one sample already in a[0] (float64, Math.exp); returns the output buffer. */
   forward(): Float64Array {
+    this.inNnz = -1;
     const p = this.params;
     for (let k = 0; k < this.layerCount; k++) {
       const x = this.a[k] as Float64Array;
@@ -101,6 +110,38 @@ export class Network {
       const w = this.wOff[k] as number;
       const b = this.bOff[k] as number;
       denseForward(p, w, b, x, nIn, y, nOut, this.nzIdx, this.nzVal);
+      activate(this.activations[k] as Activation, y);
+    }
+    return this.a[this.layerCount] as Float64Array;
+  }
+
+  /**
+   * forward() for an input row given by its non-zero entries (cols[k], vals[k]) for k in [start, end): the training
+   * loop precomputes them once per row, so the first layer neither scans for zeros nor mispredicts on them.
+   * a[0] is filled too. backward() after this uses the same list for the first layer's gradient.
+   */
+  forwardSparse(cols: Int32Array, vals: Float64Array, start: number, end: number): Float64Array {
+    const a0 = this.a[0] as Float64Array;
+    a0.fill(0);
+    const nOut = this.sizes[1] as number;
+    const w = this.wOff[0] as number;
+    const nnz = end - start;
+    for (let k = 0; k < nnz; k++) {
+      const i = cols[start + k] as number;
+      const v = vals[start + k] as number;
+      a0[i] = v;
+      this.inCol[k] = i;
+      this.inOff[k] = w + i * nOut;
+      this.inVal[k] = v;
+    }
+    this.inNnz = nnz;
+    const p = this.params;
+    denseKernel(p, this.bOff[0] as number, this.inOff, this.inVal, nnz, this.a[1] as Float64Array, nOut);
+    activate(this.activations[0] as Activation, this.a[1] as Float64Array);
+    for (let k = 1; k < this.layerCount; k++) {
+      const x = this.a[k] as Float64Array;
+      const y = this.a[k + 1] as Float64Array;
+      denseForward(p, this.wOff[k] as number, this.bOff[k] as number, x, x.length, y, y.length, this.nzIdx, this.nzVal);
       activate(this.activations[k] as Activation, y);
     }
     return this.a[this.layerCount] as Float64Array;
@@ -179,6 +220,17 @@ export class Network {
     const D = this.batchDelta;
     for (let o = 0; o < nOut; o++) D[s * nOut + o] = d[o] as number;
     const cap = this.batchCap;
+    if (this.inNnz >= 0) {
+      for (let k = 0; k < this.inNnz; k++) {
+        const i = this.inCol[k] as number;
+        const c = this.colCount[i] as number;
+        this.colCount[i] = c + 1;
+        this.colSample[i * cap + c] = s;
+        this.colValue[i * cap + c] = this.inVal[k] as number;
+      }
+      if (this.pending === cap) this.flushGradient();
+      return;
+    }
     for (let i = 0; i < x.length; i++) {
       const xi = x[i] as number;
       if (xi === 0) continue;
@@ -199,6 +251,8 @@ export class Network {
     const nOut = this.sizes[1] as number;
     const w = this.wOff[0] as number;
     const cap = this.batchCap;
+    const colSample = this.colSample;
+    const colValue = this.colValue;
     for (let i = 0; i < nIn; i++) {
       const cnt = this.colCount[i] as number;
       if (cnt === 0) continue;
@@ -209,8 +263,8 @@ export class Network {
       for (; o + 7 < nOut; o += 8) {
         let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0; // prettier-ignore
         for (let c = c0; c < c0 + cnt; c++) {
-          const base = (this.colSample[c] as number) * nOut + o;
-          const xv = this.colValue[c] as number;
+          const base = (colSample[c] as number) * nOut + o;
+          const xv = colValue[c] as number;
           a0 += xv * (D[base] as number);
           a1 += xv * (D[base + 1] as number);
           a2 += xv * (D[base + 2] as number);
@@ -232,7 +286,7 @@ export class Network {
       }
       for (; o < nOut; o++) {
         let a0 = 0;
-        for (let c = c0; c < c0 + cnt; c++) a0 += (this.colValue[c] as number) * (D[(this.colSample[c] as number) * nOut + o] as number);
+        for (let c = c0; c < c0 + cnt; c++) a0 += (colValue[c] as number) * (D[(colSample[c] as number) * nOut + o] as number);
         g[row + o] = (g[row + o] as number) + a0;
       }
     }
@@ -255,20 +309,35 @@ export class Network {
         this.deferFirstLayer(x, d);
         break;
       }
-      for (let i = 0; i < nIn; i++) {
-        const xi = x[i] as number;
-        if (xi !== 0) axpy(g, w + i * nOut, xi, d, 0, nOut);
-      }
+      // Weight gradient and the previous layer's delta in one pass over each weight row (same sums, same order as
+      // an axpy and a two-accumulator dot); a dead relu unit (output 0, derivative 0) is skipped entirely.
       const prev = this.delta[k - 1] as Float64Array;
       const act = this.activations[k - 1] as Activation;
       for (let i = 0; i < nIn; i++) {
         const xi = x[i] as number;
         const dz = derivative(act, xi);
-        if (dz === 0) {
+        if (xi === 0 && dz === 0) {
           prev[i] = 0;
           continue;
         }
-        prev[i] = dot(p, w + i * nOut, d, nOut) * dz;
+        const row = w + i * nOut;
+        let s0 = 0;
+        let s1 = 0;
+        let o = 0;
+        for (; o + 1 < nOut; o += 2) {
+          const d0 = d[o] as number;
+          const d1 = d[o + 1] as number;
+          g[row + o] = (g[row + o] as number) + xi * d0;
+          g[row + o + 1] = (g[row + o + 1] as number) + xi * d1;
+          s0 += (p[row + o] as number) * d0;
+          s1 += (p[row + o + 1] as number) * d1;
+        }
+        if (o < nOut) {
+          const d0 = d[o] as number;
+          g[row + o] = (g[row + o] as number) + xi * d0;
+          s0 += (p[row + o] as number) * d0;
+        }
+        prev[i] = dz === 0 ? 0 : (s0 + s1) * dz;
       }
     }
   }
@@ -307,6 +376,11 @@ function denseForward(p: Float64Array, w: number, b: number, x: Float64Array, nI
       nnz++;
     }
   }
+  denseKernel(p, b, idx, val, nnz, y, nOut);
+}
+
+/** y[o] = p[b + o] + sum_k val[k] * p[idx[k] + o]: idx holds the weight-row offsets of the non-zero inputs. */
+function denseKernel(p: Float64Array, b: number, idx: Int32Array, val: Float64Array, nnz: number, y: Float64Array, nOut: number): void {
   let o = 0;
   for (; o + 7 < nOut; o += 8) {
     let s0 = p[b + o] as number;
@@ -369,19 +443,6 @@ function axpy(y: Float64Array, yOff: number, a: number, x: Float64Array, xOff: n
     y[j + 3] = (y[j + 3] as number) + a * (x[i + 3] as number);
   }
   for (; k < n; k++) y[yOff + k] = (y[yOff + k] as number) + a * (x[xOff + k] as number);
-}
-
-/** sum of p[pOff + k] * d[k] for k < n, with two accumulators. */
-function dot(p: Float64Array, pOff: number, d: Float64Array, n: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let k = 0;
-  for (; k + 1 < n; k += 2) {
-    s0 += (p[pOff + k] as number) * (d[k] as number);
-    s1 += (p[pOff + k + 1] as number) * (d[k + 1] as number);
-  }
-  if (k < n) s0 += (p[pOff + k] as number) * (d[k] as number);
-  return s0 + s1;
 }
 
 /** Activation in place, float64. */
