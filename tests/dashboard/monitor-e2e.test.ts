@@ -144,8 +144,11 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_TOOLS)('deploy-nn monitor on the virtual
     await page.evaluate(() => window.scrollTo(0, 0));
     const shot = artifactPath('monitor-digits.png');
     await page.screenshot({ path: shot, fullPage: true });
-    mkdirSync('docs', { recursive: true });
-    copyFileSync(shot, 'docs/dashboard.png');
+    // The README's screenshot is refreshed on request only, so a test run leaves the work tree clean.
+    if (process.env['UPDATE_SCREENSHOT'] === '1') {
+      mkdirSync('docs', { recursive: true });
+      copyFileSync(shot, 'docs/dashboard.png');
+    }
     expect(pageErrors).toEqual([]);
     await page.close();
 
