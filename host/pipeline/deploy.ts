@@ -49,6 +49,16 @@ export interface DeployOptions {
   readonly onEvent?: (e: SessionEvent) => void;
   /** Lets the caller reach the running session (the dashboard's console). */
   readonly onSession?: (session: { sendRaw(line: string): void }) => void;
+  /**
+   * Called once the model is trained and before rows stream, e.g. to open a dashboard for it; the hooks it returns
+   * receive the session's events and the session itself, beside onEvent and onSession.
+   */
+  readonly attach?: (model: ModelFile, rowCount: number) => Promise<SessionHooks>;
+}
+
+export interface SessionHooks {
+  readonly onEvent: (e: SessionEvent) => void;
+  readonly onSession: (session: { sendRaw(line: string): void }) => void;
 }
 
 export interface DeployReport {
@@ -125,6 +135,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
     stage('sim', `virtual ${board.name} running ${path.relative(process.cwd(), build.hexPath)} on ${portPath}`);
   }
   try {
+    const attached = opts.attach ? await opts.attach(model, rows.length) : undefined;
     stage('verify', `streaming ${rows.length} rows to ${portPath}`);
     const session = createSession({
       model,
@@ -132,8 +143,12 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
       board,
       transport: () => openSerialTransport({ path: portPath, baudRate: board.baud }),
       logPath,
-      ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
+      onEvent: (e) => {
+        attached?.onEvent(e);
+        opts.onEvent?.(e);
+      },
     });
+    attached?.onSession(session);
     opts.onSession?.(session);
     const verify = await session.done;
     const report: DeployReport = {

@@ -70,6 +70,7 @@ describe('stage by stage', () => {
   });
 });
 
+// These reuse the model and sketch the stage-by-stage test wrote (tests in a file run in order).
 describe('first failures: one clear line and a non-zero exit', () => {
   /** A PATH with node alone on it: no avr-gcc, no socat, no pio. */
   async function barePath(): Promise<string> {
@@ -90,13 +91,13 @@ describe('first failures: one clear line and a non-zero exit', () => {
   it('a port that does not exist', async () => {
     const run = await runCli(['verify', '--model', path.join(work, 'bits.model.json'), '--port', '/dev/ttyNOPE0', '--data', path.join(work, 'bits.csv')]);
     expect(run.code).toBe(3);
-    expect(run.stderr).toMatch(/^deploy-nn: serial port \/dev\/ttyNOPE0 does not exist\n {2}fix: /);
+    expect(run.stderr).toMatch(/^deploy-nn: serial port \/dev\/ttyNOPE0 does not exist\n {2}fix: /m);
   });
 
   it('a missing AVR toolchain names avr-gcc and the apt-get line', async () => {
     const run = await runCli(['build', '--board', 'uno', '--sketch', path.join(work, 'bits_sketch')], { env: { PATH: await barePath() } });
     expect(run.code).toBe(3);
-    expect(run.stderr).toMatch(/^deploy-nn: avr-gcc not found on PATH\n {2}fix: .*apt-get install/);
+    expect(run.stderr).toMatch(/^deploy-nn: avr-gcc not found on PATH\n {2}fix: .*apt-get install/m);
   });
 
   it('a missing socat names socat and the apt-get line', async () => {
@@ -104,5 +105,33 @@ describe('first failures: one clear line and a non-zero exit', () => {
     const run = await runCli(['sim', '--board', 'uno', '--hex', hex], { env: { PATH: await barePath() } });
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/^deploy-nn: socat not found on PATH\n {2}fix: .*apt-get install -y socat/);
+  });
+});
+
+describe('deploy-nn --board uno --dashboard', () => {
+  it('serves the page on 127.0.0.1 while the rows stream, keeps serving after, and stops on Ctrl-C', async () => {
+    const { spawn } = await import('node:child_process');
+    const { CLI } = await import('./cli.js');
+    const child = spawn(process.execPath, [CLI, '--board', 'uno', '--dashboard', '--out-dir', path.join(work, 'dash')], { cwd: work });
+    let stderr = '';
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const serving = new Promise<string>((resolve, reject) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        const m = /\[dashboard\] still serving (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stderr);
+        if (m) resolve(m[1] as string);
+      });
+      child.on('close', () => reject(new Error(`exited before serving:\n${stderr}`)));
+    });
+    const url = await serving;
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/<html/i);
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    child.kill('SIGINT');
+    expect(await closed).toBe(0);
+    expect(stdout).toMatch(/PASS: every output bit-identical/);
+    await expect(fetch(url)).rejects.toThrow();
   });
 });

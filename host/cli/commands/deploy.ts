@@ -5,6 +5,8 @@ import { UsageError, VerifyFailedError } from '../../core/errors.js';
 import { deploy } from '../../pipeline/deploy.js';
 import type { DeployReport } from '../../pipeline/deploy.js';
 import { formatReport, reportPassed } from '../../bridge/report.js';
+import { openSessionDashboard } from '../../dashboard/attach.js';
+import type { SessionDashboard } from '../../dashboard/attach.js';
 import { action } from '../run.js';
 import { emit, note } from '../output.js';
 import type { OutputOptions } from '../output.js';
@@ -21,6 +23,8 @@ interface DeployCliOptions {
   toolchain?: string;
   outDir?: string;
   json?: boolean;
+  dashboard?: boolean;
+  dashboardPort?: string;
 }
 
 function wholeNumber(name: string, v: string | undefined): number | undefined {
@@ -65,6 +69,8 @@ export function registerDeploy(program: Command): void {
     .option('--epochs <n>', 'training epochs (default: the data set\'s preset)')
     .option('--toolchain <name>', 'auto, builtin or platformio', 'auto')
     .option('--out-dir <dir>', 'folder for model.json, report.json and the row log (default out/<model>)')
+    .option('--dashboard', 'watch the rows live in the browser (a page on 127.0.0.1); keeps serving until Ctrl-C')
+    .option('--dashboard-port <n>', 'port of the dashboard (default: a free one)')
     .option('--json', 'print one JSON report on stdout')
     .action(
       action(async (o: DeployCliOptions) => {
@@ -79,6 +85,8 @@ export function registerDeploy(program: Command): void {
         const board = getBoard(o.board);
         const seed = wholeNumber('seed', o.seed);
         const epochs = wholeNumber('epochs', o.epochs);
+        const dashboardPort = wholeNumber('dashboard-port', o.dashboardPort);
+        let dashboard: SessionDashboard | undefined;
         const report = await deploy({
           board,
           ...(o.data ? { data: o.data } : { dataset: o.dataset ?? 'demo' }),
@@ -89,8 +97,25 @@ export function registerDeploy(program: Command): void {
           toolchain: o.toolchain,
           ...(o.outDir ? { outDir: o.outDir } : {}),
           onStage: (stage, message) => note(out, `[${stage}] ${message}`),
+          ...(o.dashboard
+            ? {
+                attach: async (model, rowCount) => {
+                  dashboard = await openSessionDashboard(model, { expectedRows: rowCount, ...(dashboardPort !== undefined ? { port: dashboardPort } : {}) });
+                  note(out, `[dashboard] ${dashboard.url}`);
+                  return dashboard;
+                },
+              }
+            : {}),
+        }).catch(async (err: unknown) => {
+          await dashboard?.close();
+          throw err;
         });
         emit(out, report, () => formatDeployReport(report));
+        if (dashboard) {
+          note(out, `[dashboard] still serving ${dashboard.url}; Ctrl-C to stop`);
+          await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+          await dashboard.close();
+        }
         if (!reportPassed(report.verify)) {
           throw new VerifyFailedError(`${report.verify.mismatched} rows mismatched and ${report.verify.failed} failed; see ${report.logPath}`);
         }
