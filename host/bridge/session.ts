@@ -94,15 +94,31 @@ interface RowState {
   readonly label: string | undefined;
   attempts: number;
   lastSeq: number;
+  done: boolean;
 }
 
+/**
+ * A request the board may hold. `row` is undefined once it timed out: its row has moved on (queued again or failed),
+ * but it keeps its window slot until the board answers it or anything sent after it (the board answers in order), a
+ * reset, or ZOMBIE_TIMEOUTS more timeouts. So a timeout that fires while a slow board still holds the request never overfills it.
+ */
 interface InFlight {
-  readonly row: RowState;
+  row: RowState | undefined;
+  /** For a timed-out request: the row it carried, which a late answer may still finish. */
+  late: RowState | undefined;
   readonly seq: number;
-  readonly timer: NodeJS.Timeout;
+  timer: NodeJS.Timeout;
 }
 
-/** How long a ready line counts as the answer to a `?` we sent rather than a reset, ms. Erring long is safe: a reset taken for an echo only makes its requests time out and go again, while an echo taken for a reset would resend requests the board still holds. */
+/**
+ * How long a ready line counts as the answer to a `?` we sent rather than a reset, ms: after the first ready line for
+ * the `?`s sent while waiting for it, from the send for a `?` sent mid-stream (it waits behind the requests). Erring long
+ * is safe: a reset taken for an echo only makes its requests time out and go again, while an echo taken for a reset
+ * would resend requests the board still holds.
+ */
+const BOOT_ECHO_MS = 2000;
+/** A timed-out request gives its window slot back after this many more timeouts even if never answered (a dead board). */
+const ZOMBIE_TIMEOUTS = 3;
 const QUERY_ECHO_MS = 10_000;
 
 export function createSession(opts: SessionOptions): Session {
@@ -137,6 +153,7 @@ export function createSession(opts: SessionOptions): Session {
   let nextSeq = 1;
   let startedAt = 0;
   let lastFinishAt = 0;
+  /** Expiry times (performance.now() ms) of the ready lines we expect in answer to our `?`s. */
   let queryEchoes: number[] = [];
   let readyTimer: NodeJS.Timeout | undefined;
   let queryTimer: NodeJS.Timeout | undefined;
@@ -177,6 +194,7 @@ export function createSession(opts: SessionOptions): Session {
   const hostOutputsOf = (row: RowState): Float32Array => forward(model, row.inputs);
 
   const finishRow = (row: RowState, result: Omit<RowResult, 'index' | 'seq' | 'inputs' | 'label' | 'attempts'>): void => {
+    row.done = true;
     const full: RowResult = { index: row.index, seq: row.lastSeq, inputs: row.inputs, label: row.label, attempts: row.attempts, ...result };
     acc.add(full);
     lastFinishAt = performance.now();
@@ -200,6 +218,7 @@ export function createSession(opts: SessionOptions): Session {
 
   /** One attempt of `row` went nowhere: queue it again (in row order) or, out of retries, fail it. */
   const attemptFailed = (row: RowState, reason: string): void => {
+    if (row.done) return;
     if (row.attempts > retries) {
       failRow(row, `${reason} (after ${row.attempts} attempts)`);
       return;
@@ -207,6 +226,17 @@ export function createSession(opts: SessionOptions): Session {
     let at = queue.findIndex((r) => r.index > row.index);
     if (at < 0) at = queue.length;
     queue.splice(at, 0, row);
+  };
+
+  /** A request whose row moved on keeps its slot until answered, overtaken, a reset, or ZOMBIE_TIMEOUTS timeouts. */
+  const demote = (entry: InFlight): void => {
+    clearTimeout(entry.timer);
+    entry.late = entry.row;
+    entry.row = undefined;
+    entry.timer = setTimeout(() => {
+      inflight.delete(entry.seq);
+      void pump();
+    }, ZOMBIE_TIMEOUTS * timeoutMs);
   };
 
   const takeInflight = (seq: number): InFlight | undefined => {
@@ -222,7 +252,7 @@ export function createSession(opts: SessionOptions): Session {
     for (const [s, entry] of inflight) {
       if (s === seq) break;
       takeInflight(s);
-      attemptFailed(entry.row, 'request lost (the board answered a later one)');
+      if (entry.row) attemptFailed(entry.row, 'request lost (the board answered a later one)');
     }
   };
 
@@ -242,7 +272,7 @@ export function createSession(opts: SessionOptions): Session {
 
   /** Fail every row not yet finished (in flight, queued, and the rest of an array source). */
   const failUnfinished = (reason: string): void => {
-    const left = [...inflight.values()].map((e) => e.row).concat(queue);
+    const left = [...inflight.values()].flatMap((e) => (e.row ? [e.row] : [])).concat(queue);
     inflight.clear();
     queue.length = 0;
     left.sort((a, b) => a.index - b.index);
@@ -251,7 +281,7 @@ export function createSession(opts: SessionOptions): Session {
       for (; nextIndex < knownLength; nextIndex++) {
         const r = rows[nextIndex] as RowInput;
         if (r.inputs.length !== nIn) continue;
-        failRow({ index: nextIndex, inputs: r.inputs, label: r.label, attempts: 0, lastSeq: 0 }, `not sent: ${reason}`);
+        failRow({ index: nextIndex, inputs: r.inputs, label: r.label, attempts: 0, lastSeq: 0, done: false }, `not sent: ${reason}`);
       }
       sourceDone = true;
     }
@@ -288,7 +318,7 @@ export function createSession(opts: SessionOptions): Session {
   };
 
   const maybeComplete = (): void => {
-    if (!finished && state === 'streaming' && sourceDone && queue.length === 0 && inflight.size === 0) void end();
+    if (!finished && state === 'streaming' && sourceDone && queue.length === 0 && [...inflight.values()].every((e) => !e.row)) void end();
   };
 
   const nextRow = async (): Promise<RowState | undefined> => {
@@ -308,7 +338,7 @@ export function createSession(opts: SessionOptions): Session {
         `the inputs are: ${model.inputNames.join(', ')}`,
       );
     }
-    return { index, inputs: row.inputs, label: row.label, attempts: 0, lastSeq: 0 };
+    return { index, inputs: row.inputs, label: row.label, attempts: 0, lastSeq: 0, done: false };
   };
 
   const sendRow = (row: RowState): void => {
@@ -319,12 +349,14 @@ export function createSession(opts: SessionOptions): Session {
     acc.sent++;
     if (row.attempts > 1) acc.retries++;
     const timer = setTimeout(() => {
-      const entry = takeInflight(seq);
-      if (!entry) return;
-      attemptFailed(entry.row, `no reply within ${timeoutMs} ms`);
+      const entry = inflight.get(seq);
+      if (!entry?.row) return;
+      const timedOut = entry.row;
+      demote(entry);
+      attemptFailed(timedOut, `no reply within ${timeoutMs} ms`);
       void pump();
     }, timeoutMs);
-    inflight.set(seq, { row, seq, timer });
+    inflight.set(seq, { row, late: undefined, seq, timer });
     send(encodeRequest(seq, row.inputs));
   };
 
@@ -336,6 +368,7 @@ export function createSession(opts: SessionOptions): Session {
       while (!finished && state === 'streaming' && inflight.size < window) {
         const row = await nextRow();
         if (!row) break;
+        if (row.done) continue; // finished by a late answer while we waited for the source
         if (finished || state !== 'streaming') {
           if (!finished) queue.unshift(row);
           break;
@@ -366,7 +399,7 @@ export function createSession(opts: SessionOptions): Session {
   const onReady = (info: ReadyInfo): void => {
     if (finished) return;
     const now = performance.now();
-    queryEchoes = queryEchoes.filter((t) => now - t < QUERY_ECHO_MS);
+    queryEchoes = queryEchoes.filter((expiry) => now < expiry);
     const bad = checkReady(info);
     boardInfo = info;
     if (bad) {
@@ -378,6 +411,7 @@ export function createSession(opts: SessionOptions): Session {
     if (state === 'waiting-ready') {
       clearTimeout(readyTimer);
       clearTimeout(queryTimer);
+      queryEchoes = queryEchoes.map((expiry) => Math.min(expiry, now + BOOT_ECHO_MS));
       setState('streaming');
       startedAt = performance.now();
       void pump();
@@ -393,7 +427,7 @@ export function createSession(opts: SessionOptions): Session {
     setState('board-reset', `reset #${acc.resets}: resending ${inflight.size} unanswered request(s)`);
     for (const seq of [...inflight.keys()]) {
       const entry = takeInflight(seq) as InFlight;
-      attemptFailed(entry.row, 'the board reset');
+      if (entry.row) attemptFailed(entry.row, 'the board reset');
     }
     setState('streaming');
     void pump();
@@ -422,15 +456,25 @@ export function createSession(opts: SessionOptions): Session {
         if (parsed.seq === undefined || !inflight.has(parsed.seq)) return; // Not ours to pin on a row: timeouts cover it.
         dropOvertaken(parsed.seq);
         const entry = takeInflight(parsed.seq) as InFlight;
-        attemptFailed(entry.row, `board error "${parsed.code}"`);
+        if (entry.row) attemptFailed(entry.row, `board error "${parsed.code}"`);
         void pump();
         return;
       }
       case 'reply': {
-        if (state !== 'streaming' || !inflight.has(parsed.seq)) return; // A late answer to a request already retried.
+        if (state !== 'streaming' || !inflight.has(parsed.seq)) return; // Not a request we still count.
         dropOvertaken(parsed.seq);
-        const { row } = takeInflight(parsed.seq) as InFlight;
-        if (parsed.outputs.length !== nOut) {
+        const taken = takeInflight(parsed.seq) as InFlight;
+        let row = taken.row;
+        if (!row && taken.late && !taken.late.done) {
+          // The late answer to a request that timed out: still the row's answer. Its newer request is now the spare.
+          row = taken.late;
+          const at = queue.indexOf(row);
+          if (at >= 0) queue.splice(at, 1);
+          for (const other of inflight.values()) if (other.row === row) demote(other);
+        }
+        if (!row) {
+          // Its row is finished already: only the window slot is freed.
+        } else if (parsed.outputs.length !== nOut) {
           attemptFailed(row, `reply had ${parsed.outputs.length} outputs, the model has ${nOut}`);
         } else {
           const host = hostOutputsOf(row);
@@ -471,7 +515,7 @@ export function createSession(opts: SessionOptions): Session {
 
   const queryBoard = (): void => {
     if (finished || state !== 'waiting-ready') return;
-    queryEchoes.push(performance.now());
+    queryEchoes.push(Number.POSITIVE_INFINITY); // until the first ready line, then BOOT_ECHO_MS
     send('?');
     queryTimer = setTimeout(queryBoard, queryAfterMs);
   };
@@ -531,7 +575,7 @@ export function createSession(opts: SessionOptions): Session {
       if (line.length >= board.rxBufferBytes) {
         throw new UsageError(`a console line of ${line.length} characters could overrun the board's ${board.rxBufferBytes}-byte receive buffer`, `send lines under ${board.rxBufferBytes} characters`);
       }
-      if (line.trim() === '?') queryEchoes.push(performance.now());
+      if (line.trim() === '?') queryEchoes.push(state === 'streaming' ? performance.now() + QUERY_ECHO_MS : Number.POSITIVE_INFINITY);
       send(line);
     },
   };
