@@ -121,7 +121,7 @@ try {
         `  serial bound   ${r(serialBound)} rows/s (${r(result.serialMsPerRow)} ms per row: ${r(result.meanRequestBytes)} request bytes at ${board.baud} baud)`,
         `  fraction       ${(100 * result.fractionOfBound).toFixed(1)}% of the smaller bound (target >= 90%)`,
         `  window bound   ${r(pipelineBound)} rows/s (window 2: one request on the line per reply received, ${r(result.meanReplyBytes)} reply bytes)`,
-        `  emulator       ${r(stats.simulatedMhz)} MHz simulated${realtime && speed < 0.97 ? `: this machine could not keep 16 MHz; at the emulator's own speed the run reached ${(100 * result.fractionOfBoundAtEmulatorSpeed).toFixed(1)}% of the smaller bound` : ''}`,
+        `  emulator       ${r(stats.simulatedMhz)} MHz simulated${realtime && speed < 0.97 ? `: this machine could not keep 16 MHz; with the bounds scaled to the emulator's own speed the run reached ${(100 * result.fractionOfBoundAtEmulatorSpeed).toFixed(1)}% of the smaller bound` : ''}`,
       ].join('\n') + '\n',
     );
   }
