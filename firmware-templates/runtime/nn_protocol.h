@@ -30,6 +30,7 @@ typedef struct {
   uint8_t seq_digits;
   uint8_t seq_known;
   uint8_t crc_digits;
+  uint8_t cr;         /* a '\r' was just read: only '\n' may follow it */
   uint16_t crc;       /* CRC-16/CCITT-FALSE of the bytes before '*', so far */
   uint16_t given_crc;
   uint16_t nibbles;   /* hex digits of inputs received */
@@ -169,6 +170,7 @@ static NN_UNUSED uint8_t nn_decode(nn_decoder *d, uint8_t c) {
     d->seq = 0;
     d->seq_known = 0;
     d->seq_digits = 0;
+    d->cr = 0;
     if (c == '>') {
       d->crc = nn_crc16_update(0xFFFFu, c);
       d->nibbles = 0;
@@ -189,7 +191,15 @@ static NN_UNUSED uint8_t nn_decode(nn_decoder *d, uint8_t c) {
     }
     return NN_EV_NONE;
   }
-  if (c == '\r') return NN_EV_NONE; /* ignored before '\n'; anywhere else it changes nothing that matters */
+  /* The protocol ignores a '\r' only right before the '\n': anywhere else the line is not a valid frame. */
+  if (c == '\r') {
+    d->cr = 1;
+    return NN_EV_NONE;
+  }
+  if (d->cr) {
+    d->cr = 0;
+    if (c != '\n' && d->error == NN_ERR_NONE) d->error = NN_ERR_FRAME;
+  }
   if (d->state == NN_S_HUMAN) {
     if (c == '\n') {
       if (d->error == NN_ERR_NONE && !nn_human_number_end(d)) d->error = NN_ERR_FRAME;

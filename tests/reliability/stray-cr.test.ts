@@ -1,4 +1,5 @@
-// A finding of the fuzz work, kept as a failing test until the firmware is fixed: the board's decoder drops a '\r' anywhere in a line, so a frame with a stray CR inside gets a prediction, though docs/protocol.md ignores only a '\r' before the '\n' and the host's decoder refuses the line.
+// A finding of the fuzz work: the board's decoder used to drop a '\r' anywhere in a line, so a frame with a stray CR inside got a
+// prediction, though docs/protocol.md ignores only a '\r' right before the '\n' and the host's decoder refuses the line.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildFirmware, createRunnerFor } from '../../host/bench/bench-fuzz.js';
 import type { Firmware } from '../../host/bench/bench-fuzz.js';
@@ -36,7 +37,6 @@ describe('a carriage return inside a request line', () => {
     const line = `${f.slice(0, 20)}\r${f.slice(20)}`; // the check value is the one of the frame without the \r
     expect(parseHostLine(line, 4).kind).toBe('invalid');
     const got = answer(`${line}\n`);
-    // Fails today: the firmware (firmware-templates/runtime/nn_protocol.h, nn_decode) skips '\r' in every state and answers "=81234567:...".
     expect(got.kind).toBe('error');
   });
 });
