@@ -10,6 +10,8 @@ import type { NormalizeMethod } from '../data/normalize.js';
 import { splitDataset } from '../data/split.js';
 import { evaluateModel } from './metrics.js';
 import type { EvaluationReport } from './metrics.js';
+import { KERNEL_ENGINES } from './kernels/reference.js';
+import type { KernelEngine } from './kernels/reference.js';
 import { INITS, LOSSES, Network } from './network.js';
 import type { InitName, LossName } from './network.js';
 import { createOptimizer, OPTIMIZERS } from './optimizers.js';
@@ -53,6 +55,8 @@ export interface TrainOptions {
   readonly patience?: number;
   /** Report progress (and check the target) every this many gradient steps instead of every epoch. */
   readonly progressEverySteps?: number;
+  /** Kernels of the training network: wasm (SIMD) or js; both give the same model bytes (default wasm). */
+  readonly engine?: KernelEngine;
 }
 
 export interface TrainProgress {
@@ -174,6 +178,7 @@ export function resolveOptions(ds: Pick<Dataset, 'task' | 'classes' | 'targetNam
   }
   if (o.patience !== undefined) positiveInt('patience', o.patience);
   if (o.progressEverySteps !== undefined) positiveInt('progressEverySteps', o.progressEverySteps);
+  if (o.engine !== undefined) oneOf('engine', o.engine, KERNEL_ENGINES);
   oneOf('stop metric', o.stopMetric, ['accuracy', 'closeness'] as const);
   if (ds.task !== 'regression' && ds.classes.length < 2) {
     throw new TrainingConfigError(`label column "${ds.targetName}" has ${ds.classes.length} class${ds.classes.length === 1 ? ` ("${ds.classes[0]}")` : 'es'}; a classifier needs at least 2`);
@@ -211,19 +216,19 @@ export function trainModel(dataset: Dataset, options: TrainOptions, hooks: Train
     return { x, t: Float64Array.from(idx, (r) => dataset.targets[r] as number), n: idx.length };
   };
   const train = pack(split.train);
-  const sparse = sparseRows(train.x, train.n, nIn);
   const val = pack(split.validation);
 
   const sizes = [nIn, ...opts.hidden, outputWidth(dataset)];
   const acts: Activation[] = [...opts.hidden.map(() => opts.activation), opts.outputActivation];
-  const net = new Network(sizes, acts, opts.loss);
+  const batch = Math.min(opts.batchSize, train.n);
+  const net = new Network(sizes, acts, opts.loss, { chunkRows: Math.min(batch, 64), engine: opts.engine });
   net.initialize(rng, opts.init);
   const initialLayers = net.toLayers();
-  const optimizer = createOptimizer(opts.optimizer, net.params.length, opts.learningRate);
+  // Adam runs fused with the averaging and decay in the network's kernels; SGD and momentum here.
+  const optimizer = opts.optimizer === 'adam' ? undefined : createOptimizer(opts.optimizer, net.params.length, opts.learningRate);
 
   const task = dataset.task;
   const order = new Uint32Array(train.n).map((_v, i) => i);
-  const batch = Math.min(opts.batchSize, train.n);
   const history: { loss: number[]; validationLoss: number[] } = { loss: [], validationLoss: [] };
   const a0 = net.a[0] as Float64Array;
   const grad = net.grad;
@@ -270,18 +275,15 @@ export function trainModel(dataset: Dataset, options: TrainOptions, hooks: Train
     for (let start = 0; start < train.n; start += batch) {
       const end = Math.min(start + batch, train.n);
       grad.fill(0);
-      for (let s = start; s < end; s++) {
-        const r = order[s] as number;
-        net.forwardSparse(sparse.cols, sparse.vals, sparse.start[r] as number, sparse.start[r + 1] as number);
-        epochLoss += net.outputLoss(train.t[r] as number, task);
-        net.backward();
-      }
-      net.flushGradient();
+      epochLoss += net.accumulateBatch(train, order, start, end, task);
       seen += end - start;
-      const inv = 1 / (end - start);
-      const l2 = opts.l2;
-      for (let i = 0; i < grad.length; i++) grad[i] = (grad[i] as number) * inv + l2 * (params[i] as number) * (mask[i] as number);
-      optimizer.step(params, grad);
+      if (optimizer === undefined) net.adamStep(opts.learningRate, end - start, opts.l2);
+      else {
+        const inv = 1 / (end - start);
+        const l2 = opts.l2;
+        for (let i = 0; i < grad.length; i++) grad[i] = (grad[i] as number) * inv + l2 * (params[i] as number) * (mask[i] as number);
+        optimizer.step(params, grad);
+      }
       step++;
       if (opts.progressEverySteps !== undefined && step % opts.progressEverySteps === 0) {
         const metric = stopMetricNow();
@@ -376,29 +378,6 @@ export function trainModel(dataset: Dataset, options: TrainOptions, hooks: Train
 
 function roundLayer(l: DenseLayer): DenseLayer {
   return { ...l, weights: l.weights.map((r) => r.map(Math.fround)), biases: l.biases.map(Math.fround) };
-}
-
-/** The non-zero entries of each row (CSR): row r is cols/vals[start[r] .. start[r + 1]). */
-function sparseRows(x: Float64Array, n: number, width: number): { cols: Int32Array; vals: Float64Array; start: Int32Array } {
-  let nnz = 0;
-  for (let i = 0; i < x.length; i++) if (x[i] !== 0) nnz++;
-  const cols = new Int32Array(nnz);
-  const vals = new Float64Array(nnz);
-  const start = new Int32Array(n + 1);
-  let k = 0;
-  for (let r = 0; r < n; r++) {
-    start[r] = k;
-    for (let i = 0; i < width; i++) {
-      const v = x[r * width + i] as number;
-      if (v !== 0) {
-        cols[k] = i;
-        vals[k] = v;
-        k++;
-      }
-    }
-  }
-  start[n] = k;
-  return { cols, vals, start };
 }
 
 function loadRow(dst: Float64Array, src: Float64Array, off: number, n: number): void {

@@ -8,7 +8,10 @@ export interface Optimizer {
   step(params: Float64Array, grad: Float64Array): void;
 }
 
-/** Momentum 0.9 and Adam's beta1 0.9, beta2 0.999, eps 1e-8 (the values of scikit-learn and Keras). */
+/** Adam's constants (those of scikit-learn and Keras); Network.adamStep() uses them too. */
+export const ADAM = { beta1: 0.9, beta2: 0.999, eps: 1e-8 } as const;
+
+/** Momentum 0.9 and Adam with ADAM's constants. */
 export function createOptimizer(name: OptimizerName, size: number, lr: number): Optimizer {
   switch (name) {
     case 'sgd':
@@ -33,9 +36,7 @@ export function createOptimizer(name: OptimizerName, size: number, lr: number): 
     case 'adam': {
       const m = new Float64Array(size);
       const v = new Float64Array(size);
-      const b1 = 0.9;
-      const b2 = 0.999;
-      const eps = 1e-8;
+      const { beta1: b1, beta2: b2, eps } = ADAM;
       let t = 0;
       return {
         step(p, g) {

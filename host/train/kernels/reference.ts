@@ -1,0 +1,103 @@
+// The trainer's mini-batch kernels in plain JavaScript: the reference twin of dense.wat, same float64 operations in the same order.
+
+/** Which implementation of the kernels a Network runs: WebAssembly SIMD (f64x2) or this file's plain loops. */
+export const KERNEL_ENGINES = ['wasm', 'js'] as const;
+export type KernelEngine = (typeof KERNEL_ENGINES)[number];
+
+/** A hidden activation as the delta kernel knows it: its derivative from its output a. */
+export const DERIVATIVE_CODES = { linear: 0, relu: 1, sigmoid: 2, tanh: 3 } as const;
+/** 0: 1 (linear, and softmax, whose derivative the loss carries), 1: a > 0 ? 1 : 0, 2: a * (1 - a), 3: 1 - a * a. */
+export type DerivativeCode = 0 | 1 | 2 | 3;
+
+/**
+ * The four kernels a training step needs. Every pointer is an element offset into `heap` (float64); matrices are
+ * row-major, W input-major (W[i * nOut + o]). The two engines give bit-identical results: each output is one
+ * sequential sum whose order is fixed below, every product is rounded before it is added (no fused multiply-add).
+ */
+export interface DenseKernels {
+  readonly engine: KernelEngine;
+  /** All buffers live here (for wasm: a view of the module's memory). */
+  readonly heap: Float64Array;
+  /** Y[r][o] = b[o] + X[r][i] * W[i][o] summed over i in order, skipping X[r][i] == 0; then relu (y < 0 ? 0 : y) if asked. */
+  forward(x: number, w: number, b: number, y: number, rows: number, nIn: number, nOut: number, relu: boolean): void;
+  /**
+   * G[i][o] = G[i][o] + X[r][i] * D[r][o] added one r at a time, in order, skipping X[r][i] == 0;
+   * then GB[o] = GB[o] + D[r][o], one r at a time.
+   */
+  grad(x: number, d: number, g: number, gb: number, rows: number, nIn: number, nOut: number): void;
+  /**
+   * P[r][i] = dz == 0 ? 0 : (sEven + sOdd) * dz, where dz is the derivative `act` at A[r][i] (the previous layer's
+   * output) and sEven / sOdd sum D[r][o] * W[i][o] over the even / odd o in order (an odd nOut's last o goes to sEven).
+   */
+  delta(d: number, w: number, a: number, p: number, rows: number, nIn: number, nOut: number, act: DerivativeCode): void;
+  /** Averaged, L2-decayed gradient and one Adam step: see dense.wat for the exact expression. */
+  adam(p: number, g: number, m: number, v: number, mask: number, n: number, inv: number, l2: number, a: number, b1: number, c1: number, b2: number, c2: number, eps: number): void;
+}
+
+/** The reference kernels over a plain Float64Array of `elements` float64s. */
+export function jsKernels(elements: number): DenseKernels {
+  const h = new Float64Array(elements);
+  return {
+    engine: 'js',
+    heap: h,
+    forward(x, w, b, y, rows, nIn, nOut, relu) {
+      for (let r = 0; r < rows; r++) {
+        const xr = x + r * nIn;
+        const yr = y + r * nOut;
+        for (let o = 0; o < nOut; o++) h[yr + o] = h[b + o] as number;
+        for (let i = 0; i < nIn; i++) {
+          const xv = h[xr + i] as number;
+          if (xv === 0) continue;
+          const wr = w + i * nOut;
+          for (let o = 0; o < nOut; o++) h[yr + o] = (h[yr + o] as number) + xv * (h[wr + o] as number);
+        }
+        if (relu) for (let o = 0; o < nOut; o++) if ((h[yr + o] as number) < 0) h[yr + o] = 0;
+      }
+    },
+    grad(x, d, g, gb, rows, nIn, nOut) {
+      for (let r = 0; r < rows; r++) {
+        const dr = d + r * nOut;
+        for (let i = 0; i < nIn; i++) {
+          const xv = h[x + r * nIn + i] as number;
+          if (xv === 0) continue;
+          const gr = g + i * nOut;
+          for (let o = 0; o < nOut; o++) h[gr + o] = (h[gr + o] as number) + xv * (h[dr + o] as number);
+        }
+        for (let o = 0; o < nOut; o++) h[gb + o] = (h[gb + o] as number) + (h[dr + o] as number);
+      }
+    },
+    delta(d, w, a, p, rows, nIn, nOut, act) {
+      for (let r = 0; r < rows; r++) {
+        const dr = d + r * nOut;
+        for (let i = 0; i < nIn; i++) {
+          const pa = p + r * nIn + i;
+          const av = h[a + r * nIn + i] as number;
+          const dz = act === 1 ? (av > 0 ? 1 : 0) : act === 2 ? av * (1 - av) : act === 3 ? 1 - av * av : 1;
+          h[pa] = 0;
+          if (dz === 0) continue;
+          const wr = w + i * nOut;
+          let s0 = 0;
+          let s1 = 0;
+          let o = 0;
+          for (; o + 1 < nOut; o += 2) {
+            s0 += (h[dr + o] as number) * (h[wr + o] as number);
+            s1 += (h[dr + o + 1] as number) * (h[wr + o + 1] as number);
+          }
+          if (o < nOut) s0 += (h[dr + o] as number) * (h[wr + o] as number);
+          h[pa] = (s0 + s1) * dz;
+        }
+      }
+    },
+    adam(p, g, m, v, mask, n, inv, l2, a, b1, c1, b2, c2, eps) {
+      for (let j = 0; j < n; j++) {
+        const pj = h[p + j] as number;
+        const gj = (h[g + j] as number) * inv + l2 * pj * (h[mask + j] as number);
+        const mj = b1 * (h[m + j] as number) + c1 * gj;
+        const vj = b2 * (h[v + j] as number) + c2 * gj * gj;
+        h[m + j] = mj;
+        h[v + j] = vj;
+        h[p + j] = pj - (a * mj) / (Math.sqrt(vj) + eps);
+      }
+    },
+  };
+}
