@@ -116,7 +116,7 @@ interface InFlight {
  * is safe: a reset taken for an echo only makes its requests time out and go again, while an echo taken for a reset
  * would resend requests the board still holds.
  */
-const BOOT_ECHO_MS = 2000;
+const BOOT_ECHO_MS = 500;
 /** A timed-out request gives its window slot back after this many more timeouts even if never answered (a dead board). */
 const ZOMBIE_TIMEOUTS = 3;
 const QUERY_ECHO_MS = 10_000;
@@ -435,6 +435,13 @@ export function createSession(opts: SessionOptions): Session {
 
   const onLine = (line: string): void => {
     if (finished) return;
+    // A board that resets while sending leaves half a line: the ready line of its reboot is glued to its end.
+    const glued = line.indexOf('#READY ');
+    if (glued > 0) {
+      onLine(line.slice(0, glued));
+      onLine(line.slice(glued));
+      return;
+    }
     emit({ type: 'line', direction: 'rx', text: line, time: Date.now() });
     if (state === 'waiting-ready' || state === 'opening') {
       recentLines.push(line.length > 80 ? `${line.slice(0, 80)}...` : line);

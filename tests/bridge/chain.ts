@@ -25,6 +25,8 @@ export interface Chain {
   readonly allRows: RowInput[];
   /** The held-out test rows of the training split (the rows `evaluation` was measured on). */
   readonly heldOut: RowInput[];
+  /** The temp folder holding the sketch and its build: remove it when done. */
+  readonly dir: string;
 }
 
 /** Train `name` with its preset, generate and build the sketch into a fresh temp folder. */
@@ -48,5 +50,6 @@ export async function buildChain(name: string, boardId = 'uno'): Promise<Chain> 
     board,
     allRows: dataset.inputs.map((_x, i) => row(i)),
     heldOut: split.test.map(row),
+    dir,
   };
 }

@@ -1,10 +1,10 @@
 // End to end: trained models, generated and built with avr-gcc, running on the virtual Uno behind a real pty opened by serialport.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ModelHashMismatchError } from '../../host/core/errors.js';
 import { f32Bits } from '../../host/core/f32.js';
 import { forward } from '../../host/model/forward.js';
@@ -25,6 +25,10 @@ const boards: VirtualBoard[] = [];
 beforeAll(async () => {
   [iris, digits] = await Promise.all([buildChain('iris'), buildChain('digits')]);
 }, 600_000);
+
+afterAll(() => {
+  for (const c of [iris, digits]) if (c) rmSync(c.dir, { recursive: true, force: true });
+});
 
 afterEach(async () => {
   for (const vb of boards.splice(0)) await vb.stop();
@@ -122,7 +126,7 @@ describe('faults on the virtual Uno (issue 5, must-show 3 and 4)', () => {
 
   it('the board reset mid-stream: noticed, unanswered rows resent', async () => {
     const vb = await sim(iris);
-    const o = withFaultAt(iris, vb, 30, () => vb.reset(), { rows: iris.allRows });
+    const o = withFaultAt(iris, vb, 80, () => vb.reset(), { rows: iris.allRows });
     const report = await runSession(o);
     expectAllBitIdentical(report, o.results, iris, iris.allRows);
     expect(report.resets).toBe(1);

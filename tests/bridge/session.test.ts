@@ -192,6 +192,16 @@ describe('faults of issue 5, each ending with every row accounted for', () => {
     expect(mock.stats.violations).toEqual([]);
   });
 
+  it('a reset in the middle of a reply: the ready line glued to the half line is still seen', async () => {
+    const { mock, results, opts } = setup({ faults: { preamble: '=1f:3f80', resetOn: (n) => n === 40 } });
+    const report = await runSession(opts);
+    expectAccounted(report, results, rows.length);
+    expect(report.bitIdentical).toBe(rows.length);
+    expect(report.resets).toBe(1);
+    expect(report.garbledLines).toBe(2);
+    expect(mock.stats.violations).toEqual([]);
+  });
+
   it('the device closed under the session: DisconnectedError with the partial report, also in the log', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'bridge-'));
     const logPath = path.join(dir, 'log.jsonl');
