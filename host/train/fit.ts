@@ -221,7 +221,7 @@ export function trainModel(dataset: Dataset, options: TrainOptions, hooks: Train
   const sizes = [nIn, ...opts.hidden, outputWidth(dataset)];
   const acts: Activation[] = [...opts.hidden.map(() => opts.activation), opts.outputActivation];
   const batch = Math.min(opts.batchSize, train.n);
-  const net = new Network(sizes, acts, opts.loss, { chunkRows: Math.min(batch, 64), engine: opts.engine });
+  const net = new Network(sizes, acts, opts.loss, { chunkRows: Math.min(batch, 64), engine: opts.engine, data: train.x });
   net.initialize(rng, opts.init);
   const initialLayers = net.toLayers();
   // Adam runs fused with the averaging and decay in the network's kernels; SGD and momentum here.

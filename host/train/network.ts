@@ -18,6 +18,8 @@ export interface NetworkOptions {
   readonly chunkRows?: number;
   /** Kernels: wasm (f64x2 SIMD) or js (the reference twin, same bits); default wasm, js where wasm SIMD is missing. */
   readonly engine?: KernelEngine;
+  /** Training inputs (rows of sizes[0]) to keep in the heap, so accumulateBatch() gathers them there (default none). */
+  readonly data?: Float64Array;
 }
 
 /** The rows a training step reads: row r of `x` (width nIn) is the input of sample r, `t[r]` its target. */
@@ -59,6 +61,10 @@ export class Network {
   private readonly vOff: number;
   private readonly aOff: readonly number[];
   private readonly dOff: readonly number[];
+  private readonly wtOff: number;
+  /** The training inputs kept in the heap (options.data) and their offset. */
+  private readonly resident: Float64Array | undefined;
+  private readonly dataOff: number;
   private adamSteps = 0;
   private readonly derivativeCodes: readonly DerivativeCode[];
 
@@ -92,9 +98,17 @@ export class Network {
     this.vOff = region(n);
     this.aOff = sizes.map((s) => region(chunk * s));
     this.dOff = sizes.slice(1).map((s) => region(chunk * s));
+    // Scratch for one hidden layer's weights transposed (the delta kernel's).
+    this.wtOff = region(Math.max(0, ...wOff.map((_w, k) => (k > 0 ? (sizes[k] as number) * (sizes[k + 1] as number) : 0))));
     const scratch = Math.max(chunk, ...sizes);
     const engine = options.engine ?? 'wasm';
-    this.kernels = (engine === 'wasm' ? wasmKernels(top, scratch) : null) ?? jsKernels(top);
+    const noData = top;
+    this.dataOff = region(options.data?.length ?? 0);
+    // Training data too big for the wasm memory stays outside the heap (copied a chunk at a time) rather than
+    // costing the wasm kernels.
+    this.kernels = (engine === 'wasm' ? (wasmKernels(top, scratch) ?? wasmKernels(noData, scratch)) : null) ?? jsKernels(top, scratch);
+    this.resident = this.kernels.heap.length >= top ? options.data : undefined;
+    if (this.resident) this.kernels.heap.set(this.resident, this.dataOff);
     const h = this.kernels.heap;
     this.heap = h;
     this.wOff = wOff;
@@ -240,7 +254,7 @@ export class Network {
       const d = this.dOff[l] as number;
       const x = this.aOff[l] as number;
       k.grad(x, d, this.gOff + (this.wOff[l] as number), this.gOff + (this.bOff[l] as number), rows, nIn, nOut);
-      if (l > 0) k.delta(d, this.wOff[l] as number, x, this.dOff[l - 1] as number, rows, nIn, nOut, this.derivativeCodes[l - 1] as DerivativeCode);
+      if (l > 0) k.delta(d, this.wOff[l] as number, this.wtOff, x, this.dOff[l - 1] as number, rows, nIn, nOut, this.derivativeCodes[l - 1] as DerivativeCode);
     }
   }
 
@@ -255,10 +269,16 @@ export class Network {
     let loss = 0;
     for (let c = start; c < end; c += this.chunkRows) {
       const rows = Math.min(this.chunkRows, end - c);
-      for (let r = 0; r < rows; r++) {
-        const src = (order[c + r] as number) * nIn;
-        const dst = (this.aOff[0] as number) + r * nIn;
-        for (let i = 0; i < nIn; i++) h[dst + i] = x[src + i] as number;
+      if (x === this.resident) {
+        const at = this.kernels.rowIndex;
+        for (let r = 0; r < rows; r++) at[r] = order[c + r] as number;
+        this.kernels.gather(this.dataOff, rows, nIn, this.aOff[0] as number);
+      } else {
+        for (let r = 0; r < rows; r++) {
+          const src = (order[c + r] as number) * nIn;
+          const dst = (this.aOff[0] as number) + r * nIn;
+          for (let i = 0; i < nIn; i++) h[dst + i] = x[src + i] as number;
+        }
       }
       this.forwardRows(rows);
       for (let r = 0; r < rows; r++) loss += this.rowLoss(r, data.t[order[c + r] as number] as number, task);

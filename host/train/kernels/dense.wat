@@ -135,23 +135,51 @@
       (br $bs)))
     (call $accumulate (local.get $idx) (local.get $val) (local.get $rows) (local.get $gb) (local.get $gb) (local.get $nOut) (i32.const 0)))
 
-  ;; P[r][i] = dz == 0 ? 0 : (s_even + s_odd) * dz, where dz is the derivative of the previous layer's activation $act
-  ;; (0 linear: 1, 1 relu: a > 0 ? 1 : 0, 2 sigmoid: a * (1 - a), 3 tanh: 1 - a * a) at its output a = A[r][i], and
-  ;; s_even / s_odd sum D[r][o] * W[i][o] over even / odd o in order (an odd last o goes to s_even): the two lanes.
-  (func (export "dense_delta") (param $d i32) (param $w i32) (param $a i32) (param $p i32)
-        (param $rows i32) (param $nIn i32) (param $nOut i32) (param $act i32)
-    (local $r i32) (local $i i32) (local $o i32) (local $dz f64) (local $acc v128) (local $s f64) (local $av f64) (local $off i32)
-    (local $drow i32) (local $wrow i32) (local $pa i32) (local $outBytes i32) (local $ob i32)
+  ;; P[r][i] = dz == 0 ? 0 : s * dz, where s = 0 + sum over o with D[r][o] != 0, in order, of D[r][o] * W[i][o], and dz is
+  ;; the derivative of the previous layer's activation $act at its output a = A[r][i]: 0 linear: 1, 1 relu: a > 0 ? 1 : 0,
+  ;; 2 sigmoid: a * (1 - a), 3 tanh: 1 - a * a. W is first transposed into $wt (nOut x nIn) so that each row of P is one
+  ;; $accumulate over contiguous memory, like the forward pass.
+  (func (export "dense_delta") (param $d i32) (param $w i32) (param $wt i32) (param $a i32) (param $p i32)
+        (param $rows i32) (param $nIn i32) (param $nOut i32) (param $act i32) (param $idx i32) (param $val i32)
+    (local $r i32) (local $i i32) (local $o i32) (local $n i32) (local $v f64) (local $dz f64) (local $av f64)
+    (local $inBytes i32) (local $outBytes i32) (local $prow i32) (local $arow i32) (local $drow i32)
+    (local.set $inBytes (i32.shl (local.get $nIn) (i32.const 3)))
     (local.set $outBytes (i32.shl (local.get $nOut) (i32.const 3)))
+    ;; wt[o][i] = w[i][o]
+    (block $tdone (loop $ts
+      (br_if $tdone (i32.ge_u (local.get $i) (local.get $nIn)))
+      (local.set $o (i32.const 0))
+      (block $odone (loop $os
+        (br_if $odone (i32.ge_u (local.get $o) (local.get $nOut)))
+        (f64.store (i32.add (local.get $wt) (i32.shl (i32.add (i32.mul (local.get $o) (local.get $nIn)) (local.get $i)) (i32.const 3)))
+          (f64.load (i32.add (local.get $w) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $nOut)) (local.get $o)) (i32.const 3)))))
+        (local.set $o (i32.add (local.get $o) (i32.const 1)))
+        (br $os)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $ts)))
     (block $rdone (loop $rs
       (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
       (local.set $drow (i32.add (local.get $d) (i32.mul (local.get $r) (local.get $outBytes))))
+      (local.set $prow (i32.add (local.get $p) (i32.mul (local.get $r) (local.get $inBytes))))
+      (local.set $arow (i32.add (local.get $a) (i32.mul (local.get $r) (local.get $inBytes))))
+      ;; the non-zero deltas of this row, as byte offsets of their rows of wt
+      (local.set $n (i32.const 0))
+      (local.set $o (i32.const 0))
+      (block $odone (loop $os
+        (br_if $odone (i32.ge_u (local.get $o) (local.get $nOut)))
+        (local.set $v (f64.load (i32.add (local.get $drow) (i32.shl (local.get $o) (i32.const 3)))))
+        (i32.store (i32.add (local.get $idx) (i32.shl (local.get $n) (i32.const 2)))
+          (i32.add (local.get $wt) (i32.mul (local.get $o) (local.get $inBytes))))
+        (f64.store (i32.add (local.get $val) (i32.shl (local.get $n) (i32.const 3))) (local.get $v))
+        (local.set $n (i32.add (local.get $n) (f64.ne (local.get $v) (f64.const 0))))
+        (local.set $o (i32.add (local.get $o) (i32.const 1)))
+        (br $os)))
+      (memory.fill (local.get $prow) (i32.const 0) (local.get $inBytes))
+      (call $accumulate (local.get $idx) (local.get $val) (local.get $n) (local.get $prow) (local.get $prow) (local.get $nIn) (i32.const 0))
       (local.set $i (i32.const 0))
       (block $idone (loop $is
         (br_if $idone (i32.ge_u (local.get $i) (local.get $nIn)))
-        (local.set $off (i32.shl (i32.add (i32.mul (local.get $r) (local.get $nIn)) (local.get $i)) (i32.const 3)))
-        (local.set $pa (i32.add (local.get $p) (local.get $off)))
-        (local.set $av (f64.load (i32.add (local.get $a) (local.get $off))))
+        (local.set $av (f64.load (i32.add (local.get $arow) (i32.shl (local.get $i) (i32.const 3)))))
         (local.set $dz (f64.const 1))
         (if (i32.eq (local.get $act) (i32.const 1))
           (then (local.set $dz (select (f64.const 1) (f64.const 0) (f64.gt (local.get $av) (f64.const 0))))))
@@ -159,29 +187,26 @@
           (then (local.set $dz (f64.mul (local.get $av) (f64.sub (f64.const 1) (local.get $av))))))
         (if (i32.eq (local.get $act) (i32.const 3))
           (then (local.set $dz (f64.sub (f64.const 1) (f64.mul (local.get $av) (local.get $av))))))
-        (f64.store (local.get $pa) (f64.const 0))
-        (if (f64.ne (local.get $dz) (f64.const 0))
-          (then
-            (local.set $wrow (i32.add (local.get $w) (i32.mul (local.get $i) (local.get $outBytes))))
-            (local.set $acc (v128.const i64x2 0 0))
-            (local.set $o (i32.const 0))
-            (block $odone (loop $os
-              (br_if $odone (i32.gt_u (i32.add (local.get $o) (i32.const 2)) (local.get $nOut)))
-              (local.set $ob (i32.shl (local.get $o) (i32.const 3)))
-              (local.set $acc (f64x2.add (local.get $acc)
-                (f64x2.mul (v128.load (i32.add (local.get $drow) (local.get $ob))) (v128.load (i32.add (local.get $wrow) (local.get $ob))))))
-              (local.set $o (i32.add (local.get $o) (i32.const 2)))
-              (br $os)))
-            (local.set $s (f64x2.extract_lane 0 (local.get $acc)))
-            (if (i32.lt_u (local.get $o) (local.get $nOut))
-              (then
-                (local.set $ob (i32.shl (local.get $o) (i32.const 3)))
-                (local.set $s (f64.add (local.get $s)
-                  (f64.mul (f64.load (i32.add (local.get $drow) (local.get $ob))) (f64.load (i32.add (local.get $wrow) (local.get $ob))))))))
-            (f64.store (local.get $pa)
-              (f64.mul (f64.add (local.get $s) (f64x2.extract_lane 1 (local.get $acc))) (local.get $dz)))))
+        (f64.store (i32.add (local.get $prow) (i32.shl (local.get $i) (i32.const 3)))
+          (select
+            (f64.mul (f64.load (i32.add (local.get $prow) (i32.shl (local.get $i) (i32.const 3)))) (local.get $dz))
+            (f64.const 0)
+            (f64.ne (local.get $dz) (f64.const 0))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $is)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rs))))
+
+  ;; dst row r = src row rows[r] for r < n (rows: int32 row numbers), each row `width` float64s: a mini-batch's inputs.
+  (func (export "gather") (param $src i32) (param $rows i32) (param $n i32) (param $width i32) (param $dst i32)
+    (local $r i32) (local $bytes i32)
+    (local.set $bytes (i32.shl (local.get $width) (i32.const 3)))
+    (block $done (loop $rs
+      (br_if $done (i32.ge_u (local.get $r) (local.get $n)))
+      (memory.copy
+        (i32.add (local.get $dst) (i32.mul (local.get $r) (local.get $bytes)))
+        (i32.add (local.get $src) (i32.mul (i32.load (i32.add (local.get $rows) (i32.shl (local.get $r) (i32.const 2)))) (local.get $bytes)))
+        (local.get $bytes))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $rs))))
 

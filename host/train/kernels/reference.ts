@@ -18,6 +18,10 @@ export interface DenseKernels {
   readonly engine: KernelEngine;
   /** All buffers live here (for wasm: a view of the module's memory). */
   readonly heap: Float64Array;
+  /** Row numbers for gather() (at least as many as the rows per call). */
+  readonly rowIndex: Int32Array;
+  /** Row r of dst = row rowIndex[r] of src, for r < n; rows are `width` float64s. */
+  gather(src: number, n: number, width: number, dst: number): void;
   /** Y[r][o] = b[o] + X[r][i] * W[i][o] summed over i in order, skipping X[r][i] == 0; then relu (y < 0 ? 0 : y) if asked. */
   forward(x: number, w: number, b: number, y: number, rows: number, nIn: number, nOut: number, relu: boolean): void;
   /**
@@ -26,20 +30,29 @@ export interface DenseKernels {
    */
   grad(x: number, d: number, g: number, gb: number, rows: number, nIn: number, nOut: number): void;
   /**
-   * P[r][i] = dz == 0 ? 0 : (sEven + sOdd) * dz, where dz is the derivative `act` at A[r][i] (the previous layer's
-   * output) and sEven / sOdd sum D[r][o] * W[i][o] over the even / odd o in order (an odd nOut's last o goes to sEven).
+   * P[r][i] = dz == 0 ? 0 : s * dz, where s = 0 + D[r][o] * W[i][o] summed over o in order, skipping D[r][o] == 0, and
+   * dz is the derivative `act` at A[r][i] (the previous layer's output). `wt` is scratch for W transposed (nIn x nOut).
    */
-  delta(d: number, w: number, a: number, p: number, rows: number, nIn: number, nOut: number, act: DerivativeCode): void;
+  delta(d: number, w: number, wt: number, a: number, p: number, rows: number, nIn: number, nOut: number, act: DerivativeCode): void;
   /** Averaged, L2-decayed gradient and one Adam step: see dense.wat for the exact expression. */
   adam(p: number, g: number, m: number, v: number, mask: number, n: number, inv: number, l2: number, a: number, b1: number, c1: number, b2: number, c2: number, eps: number): void;
 }
 
-/** The reference kernels over a plain Float64Array of `elements` float64s. */
-export function jsKernels(elements: number): DenseKernels {
+/** The reference kernels over a plain Float64Array of `elements` float64s, with `rows` row numbers for gather(). */
+export function jsKernels(elements: number, rows: number): DenseKernels {
   const h = new Float64Array(elements);
+  const rowIndex = new Int32Array(rows);
   return {
     engine: 'js',
     heap: h,
+    rowIndex,
+    gather(src, n, width, dst) {
+      for (let r = 0; r < n; r++) {
+        const s = src + (rowIndex[r] as number) * width;
+        const d = dst + r * width;
+        for (let i = 0; i < width; i++) h[d + i] = h[s + i] as number;
+      }
+    },
     forward(x, w, b, y, rows, nIn, nOut, relu) {
       for (let r = 0; r < rows; r++) {
         const xr = x + r * nIn;
@@ -66,25 +79,19 @@ export function jsKernels(elements: number): DenseKernels {
         for (let o = 0; o < nOut; o++) h[gb + o] = (h[gb + o] as number) + (h[dr + o] as number);
       }
     },
-    delta(d, w, a, p, rows, nIn, nOut, act) {
+    delta(d, w, _wt, a, p, rows, nIn, nOut, act) {
       for (let r = 0; r < rows; r++) {
         const dr = d + r * nOut;
         for (let i = 0; i < nIn; i++) {
-          const pa = p + r * nIn + i;
           const av = h[a + r * nIn + i] as number;
           const dz = act === 1 ? (av > 0 ? 1 : 0) : act === 2 ? av * (1 - av) : act === 3 ? 1 - av * av : 1;
-          h[pa] = 0;
-          if (dz === 0) continue;
           const wr = w + i * nOut;
-          let s0 = 0;
-          let s1 = 0;
-          let o = 0;
-          for (; o + 1 < nOut; o += 2) {
-            s0 += (h[dr + o] as number) * (h[wr + o] as number);
-            s1 += (h[dr + o + 1] as number) * (h[wr + o + 1] as number);
+          let s = 0;
+          for (let o = 0; o < nOut; o++) {
+            const dv = h[dr + o] as number;
+            if (dv !== 0) s += dv * (h[wr + o] as number);
           }
-          if (o < nOut) s0 += (h[dr + o] as number) * (h[wr + o] as number);
-          h[pa] = (s0 + s1) * dz;
+          h[p + r * nIn + i] = dz === 0 ? 0 : s * dz;
         }
       }
     },
