@@ -37,7 +37,7 @@ describe('deploy-nn monitor refuses bad input', () => {
   it('names a missing model file', () => {
     const r = runCli(['--port', 'sim', '--model', path.join(tmp, 'nope.json')]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/model file .*nope\.json does not exist/);
+    expect(r.stderr).toMatch(/cannot read the model .*nope\.json: ENOENT, the model file does not exist/);
   });
   it('names a missing data file', () => {
     const r = runCli(['--port', 'sim', '--model', modelPath, '--data', path.join(tmp, 'none.csv')]);

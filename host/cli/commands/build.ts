@@ -13,7 +13,7 @@ import { UsageError } from '../../core/errors.js';
 import { emit, note } from '../output.js';
 import type { OutputOptions } from '../output.js';
 import { action } from '../run.js';
-import { readModelFile } from './generate.js';
+import { readModelFile } from '../../model/read-model.js';
 
 export interface SketchSource {
   /** A sketch folder holding <folder name>.ino. */

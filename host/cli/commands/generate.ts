@@ -1,5 +1,4 @@
 // `deploy-nn generate`: model.json + board -> the Arduino sketch folder (generated/<name>/), after checking it fits.
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { checkFits } from '../../build/size.js';
@@ -8,7 +7,7 @@ import type { GeneratedSketch, SizeEstimate } from '../../core/artifacts.js';
 import { getBoard } from '../../core/boards.js';
 import { UsageError } from '../../core/errors.js';
 import type { ModelFile } from '../../core/model.js';
-import { parseModel } from '../../model/model-file.js';
+import { readModelFile } from '../../model/read-model.js';
 import { emit } from '../output.js';
 import type { OutputOptions } from '../output.js';
 import { action } from '../run.js';
@@ -20,17 +19,6 @@ export interface GenerateCliOptions extends OutputOptions {
   readonly board: string;
   /** Sketch folder (default generated/<model name>/). */
   readonly out?: string | undefined;
-}
-
-/** Read and validate a model.json; a missing file is a usage error that says how to make one. */
-export async function readModelFile(file: string): Promise<ModelFile> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read the model ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'train one first (deploy-nn train) or give --model');
-  }
-  return parseModel(text, file);
 }
 
 const n = (x: number): string => x.toLocaleString('en-US');

@@ -1,5 +1,5 @@
 // `deploy-nn monitor`: a board (or the virtual Uno) on a live dashboard, streaming a CSV's rows or just showing the console.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { BoardProfile } from '../../core/boards.js';
@@ -7,7 +7,7 @@ import { getBoard } from '../../core/boards.js';
 import type { ModelFile } from '../../core/model.js';
 import { UsageError, VerifyFailedError } from '../../core/errors.js';
 import { defaultHexPath, defaultSketchDir } from '../../core/paths.js';
-import { parseModel } from '../../model/model-file.js';
+import { readModelFile } from '../../model/read-model.js';
 import { readRowsForModel } from '../../data/rows.js';
 import { createSession } from '../../bridge/session.js';
 import type { RowInput, Session } from '../../bridge/session.js';
@@ -47,10 +47,6 @@ export interface MonitorRun {
   stop(): Promise<void>;
 }
 
-function readModel(file: string): ModelFile {
-  if (!existsSync(file)) throw new UsageError(`model file ${file} does not exist`, 'train one first (deploy-nn train ...) or give the path of a model.json');
-  return parseModel(readFileSync(file, 'utf8'), file);
-}
 
 /** Rows that never come: keeps a session open for the console until `signal` aborts. */
 async function* noRows(signal: AbortSignal): AsyncGenerator<RowInput> {
@@ -60,7 +56,7 @@ async function* noRows(signal: AbortSignal): AsyncGenerator<RowInput> {
 
 /** Start the board (or the virtual one), the dashboard and the session. Library form of the command. */
 export async function startMonitor(opts: MonitorOptions, onEvent?: (e: SessionEvent) => void): Promise<MonitorRun> {
-  const model = readModel(opts.modelPath);
+  const model = await readModelFile(opts.modelPath);
   const idle = new AbortController();
   let rows: RowInput[] | AsyncIterable<RowInput>;
   if (opts.dataPath !== undefined) {

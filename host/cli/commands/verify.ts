@@ -1,13 +1,12 @@
 // `deploy-nn verify`: stream a CSV through the board (real or virtual) and check every output against the host, bit for bit.
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { getBoard } from '../../core/boards.js';
 import type { BoardProfile } from '../../core/boards.js';
 import { UsageError, VerifyFailedError } from '../../core/errors.js';
 import type { ModelFile } from '../../core/model.js';
 import { defaultHexPath, defaultSketchDir } from '../../core/paths.js';
-import { parseModel } from '../../model/model-file.js';
+import { readModelFile } from '../../model/read-model.js';
 import type { VirtualBoard } from '../../sim/virtual-board.js';
 import { streamRowsForModel } from '../../data/rows.js';
 import type { ComparisonReport, SessionEvent } from '../../bridge/events.js';
@@ -37,16 +36,6 @@ export interface VerifyOptions extends OutputOptions {
   readonly timeout?: string | undefined;
 }
 
-async function loadModel(file: string): Promise<ModelFile> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read the model ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'train one first (deploy-nn train) or give --model');
-  }
-  return parseModel(text, file);
-}
-
 function parseTimeout(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const ms = Number(text);
@@ -67,7 +56,7 @@ async function startSim(model: ModelFile, board: BoardProfile, hex: string | und
 /** Run verify; resolves with the report, throws VerifyFailedError (after printing the report) on any mismatch or failure. */
 export async function verify(opts: VerifyOptions): Promise<ComparisonReport> {
   const board = getBoard(opts.board);
-  const model = await loadModel(opts.model);
+  const model = await readModelFile(opts.model);
   const timeoutMs = parseTimeout(opts.timeout);
   if (opts.data !== '-' && !existsSync(opts.data)) throw new UsageError(`data file ${opts.data} does not exist`, 'give a CSV with the model\'s input columns, or - for stdin');
   const rows = streamRowsForModel(opts.data === '-' ? '/dev/stdin' : opts.data, model);
