@@ -47,11 +47,15 @@ static uint32_t nn_cycles_read(void) {
 
 // Reads what has arrived, up to the end of one line; Timer1 is paused meanwhile so the cycles are the model's own.
 static void nn_serial_poll(void) {
-  if (nn_event != NN_EV_NONE || Serial.available() <= 0) return;
+  if (nn_event != NN_EV_NONE) return;
+  int c = Serial.read();
+  if (c < 0) return;
   uint8_t clock = TCCR1B;
   TCCR1B = 0;
-  uint8_t event = NN_EV_NONE;
-  while (event == NN_EV_NONE && Serial.available() > 0) event = nn_decode(&nn_rx, (uint8_t)Serial.read());
+  uint8_t event;
+  // One call per byte (read() answers -1 when nothing is there): every received byte costs these cycles.
+  while ((event = nn_decode(&nn_rx, (uint8_t)c)) == NN_EV_NONE && (c = Serial.read()) >= 0) {
+  }
   nn_event = event;
   TCCR1B = clock;
 }
