@@ -161,7 +161,8 @@ export class Network {
       const y = this.aOff[k + 1] as number;
       const act = this.activations[k] as Activation;
       this.kernels.forward(this.aOff[k] as number, this.wOff[k] as number, this.bOff[k] as number, y, rows, nIn, nOut, act === 'relu');
-      if (act !== 'relu') activateRows(act, this.heap, y, rows, nOut);
+      if (act === 'softmax') this.kernels.softmax(y, rows, nOut);
+      else if (act !== 'relu') activateRows(act, this.heap, y, rows, nOut); // relu: fused into the forward kernel
     }
   }
 
@@ -186,15 +187,16 @@ export class Network {
     switch (this.loss) {
       case 'cross-entropy': {
         // softmax + CE, or sigmoid + binary CE per output: delta = p - t either way.
+        if (act === 'softmax') {
+          for (let o = 0; o < n; o++) h[d + o] = h[y + o] as number;
+          h[d + target] = (h[y + target] as number) - 1;
+          return -Math.log(Math.max(h[y + target] as number, 1e-300));
+        }
         for (let o = 0; o < n; o++) {
           const t = task === 'binary' ? target : o === target ? 1 : 0;
           const p = h[y + o] as number;
           h[d + o] = p - t;
-          if (act === 'softmax') {
-            if (t === 1) loss -= Math.log(Math.max(p, 1e-300));
-          } else {
-            loss -= t * Math.log(Math.max(p, 1e-300)) + (1 - t) * Math.log(Math.max(1 - p, 1e-300));
-          }
+          loss -= t * Math.log(Math.max(p, 1e-300)) + (1 - t) * Math.log(Math.max(1 - p, 1e-300));
         }
         return loss;
       }
@@ -318,14 +320,11 @@ export class Network {
   }
 }
 
-/** Activation in place over `rows` rows of width n starting at h[off], float64 (softmax per row). */
-export function activateRows(act: Activation, h: Float64Array, off: number, rows: number, n: number): void {
+/** Activation in place over `rows` rows of width n starting at h[off], float64 (relu and softmax run in the kernels). */
+function activateRows(act: 'linear' | 'sigmoid' | 'tanh', h: Float64Array, off: number, rows: number, n: number): void {
   const end = off + rows * n;
   switch (act) {
     case 'linear':
-      return;
-    case 'relu':
-      for (let j = off; j < end; j++) if ((h[j] as number) < 0) h[j] = 0;
       return;
     case 'sigmoid':
       for (let j = off; j < end; j++) h[j] = 1 / (1 + Math.exp(-(h[j] as number)));
@@ -333,20 +332,6 @@ export function activateRows(act: Activation, h: Float64Array, off: number, rows
     case 'tanh':
       for (let j = off; j < end; j++) h[j] = Math.tanh(h[j] as number);
       return;
-    case 'softmax': {
-      for (let y = off; y < end; y += n) {
-        let m = -Infinity;
-        for (let o = y; o < y + n; o++) if ((h[o] as number) > m) m = h[o] as number;
-        let s = 0;
-        for (let o = y; o < y + n; o++) {
-          const e = Math.exp((h[o] as number) - m);
-          h[o] = e;
-          s += e;
-        }
-        for (let o = y; o < y + n; o++) h[o] = (h[o] as number) / s;
-      }
-      return;
-    }
   }
 }
 

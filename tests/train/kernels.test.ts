@@ -5,7 +5,7 @@ import { builtinDataset } from '../../host/data/builtin.js';
 import { parseCsv } from '../../host/data/csv.js';
 import { serializeModel } from '../../host/model/model-file.js';
 import { compileWat, MODULE_PATH, renderWasmModule, WAT_PATH } from '../../host/train/kernels/build-kernels.js';
-import { jsKernels } from '../../host/train/kernels/reference.js';
+import { jsKernels, kernelExp } from '../../host/train/kernels/reference.js';
 import type { DenseKernels, DerivativeCode } from '../../host/train/kernels/reference.js';
 import { wasmKernels, wasmKernelsAvailable } from '../../host/train/kernels/wasm.js';
 import { BASE_TRAIN_OPTIONS, defaultTrainOptions, trainModel } from '../../host/train/fit.js';
@@ -50,7 +50,7 @@ describe('wasm kernels = JS reference, bit for bit (float64, same operation orde
   const widths = [1, 2, 3, 7, 8, 9, 10, 16, 17, 32, 33];
   const pair = (size: number): [DenseKernels, DenseKernels] => [jsKernels(size, 64), wasmKernels(size, 64) as DenseKernels];
 
-  it('forward (with and without relu), grad (weights and bias), delta (every derivative)', () => {
+  it('forward (with and without relu), grad (weights and bias), delta (every derivative), softmax', () => {
     const rng = new Rng(7);
     let cases = 0;
     for (const nIn of widths) {
@@ -78,6 +78,7 @@ describe('wasm kernels = JS reference, bit for bit (float64, same operation orde
           k.forward(x, w, b, y, rows, nIn, nOut, relu);
           k.grad(x, d, g, gb, rows, nIn, nOut);
           k.delta(d, w, wt, a, p, rows, nIn, nOut, act);
+          k.softmax(y, rows, nOut);
         }
         // The JS twin needs no transposed copy: compare everything but that scratch.
         expectSameBits(wasm.heap.subarray(0, wt), js.heap.subarray(0, wt), `${nIn}x${nOut}, ${rows} rows, relu ${relu}, derivative ${act}`);
@@ -124,6 +125,23 @@ describe('wasm kernels = JS reference, bit for bit (float64, same operation orde
       for (let r = 0; r < rows; r++) s += before[d + r * nOut + o]!;
       close(h[gb + o]!, s);
     }
+  });
+
+  it('kernelExp is within 2 ulp of Math.exp on [-708, 709], and softmax rows sum to 1', () => {
+    const rng = new Rng(9);
+    let worst = 0;
+    for (let j = 0; j < 200_000; j++) {
+      const x = j < 100_000 ? -40 * rng.next() : -708 + 1417 * rng.next(); // softmax's range (x - max <= 0), then all
+      const want = Math.exp(x);
+      worst = Math.max(worst, Math.abs(kernelExp(x) - want) / (want * Number.EPSILON));
+    }
+    expect(worst).toBeLessThanOrEqual(2);
+    expect([kernelExp(0), kernelExp(-708), kernelExp(-1e9), kernelExp(710)]).toEqual([1, 0, 0, Infinity]);
+    expect(kernelExp(NaN)).toBeNaN();
+    const k = wasmKernels(40, 8) as DenseKernels;
+    for (let j = 0; j < 40; j++) k.heap[j] = 30 * rng.normal();
+    k.softmax(0, 4, 10);
+    for (let r = 0; r < 4; r++) expect(k.heap.subarray(10 * r, 10 * r + 10).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 14);
   });
 
   it('adam: wasm = JS twin = averaging and decay followed by createOptimizer("adam").step()', () => {

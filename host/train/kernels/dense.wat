@@ -225,6 +225,67 @@
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $rs))))
 
+  ;; e^x for softmax: x = k ln2 + r (Cody-Waite: k ln2_hi is exact), e^r by its Taylor series to r^12 (Horner; |r| <= ln2/2,
+  ;; so within about 2 ulp), times 2^k built from its bits. 0 for x <= -708 (where e^x is below 2^-1021), Infinity
+  ;; above 709, NaN for NaN. kernels/reference.ts has the same function, operation for operation.
+  (func $exp (param $x f64) (result f64)
+    (local $k f64) (local $r f64) (local $p f64)
+    (if (f64.le (local.get $x) (f64.const -708)) (then (return (f64.const 0))))
+    (if (f64.gt (local.get $x) (f64.const 709)) (then (return (f64.const inf))))
+    (local.set $k (f64.floor (f64.add (f64.mul (local.get $x) (f64.const 1.4426950408889634)) (f64.const 0.5))))
+    (local.set $r (f64.sub
+      (f64.sub (local.get $x) (f64.mul (local.get $k) (f64.const 0x1.62e42feep-1)))
+      (f64.mul (local.get $k) (f64.const 0x1.a39ef35793c76p-33))))
+    (local.set $p (f64.const 2.0876756987868100e-9))
+    (local.set $p (f64.add (f64.mul (local.get $p) (local.get $r)) (f64.const 2.5052108385441720e-8)))
+    (local.set $p (f64.add (f64.mul (local.get $p) (local.get $r)) (f64.const 2.7557319223985888e-7)))
+    (local.set $p (f64.add (f64.mul (local.get $p) (local.get $r)) (f64.const 2.7557319223985893e-6)))
+    (local.set $p (f64.add (f64.mul (local.get $p) (local.get $r)) (f64.const 2.4801587301587302e-5)))
+    (local.set $p (f64.add (f64.mul (local.get $p) (local.get $r)) (f64.const 1.9841269841269841e-4)))
+    (local.set $p (f64.add (f64.mul (local.get $p) (local.get $r)) (f64.const 1.3888888888888889e-3)))
+    (local.set $p (f64.add (f64.mul (local.get $p) (local.get $r)) (f64.const 8.3333333333333332e-3)))
+    (local.set $p (f64.add (f64.mul (local.get $p) (local.get $r)) (f64.const 4.1666666666666664e-2)))
+    (local.set $p (f64.add (f64.mul (local.get $p) (local.get $r)) (f64.const 1.6666666666666666e-1)))
+    (local.set $p (f64.add (f64.mul (local.get $p) (local.get $r)) (f64.const 0.5)))
+    (local.set $p (f64.add (f64.mul (local.get $p) (local.get $r)) (f64.const 1)))
+    (local.set $p (f64.add (f64.mul (local.get $p) (local.get $r)) (f64.const 1)))
+    (f64.mul (local.get $p)
+      (f64.reinterpret_i64 (i64.shl (i64.extend_i32_s (i32.add (i32.trunc_sat_f64_s (local.get $k)) (i32.const 1023))) (i64.const 52)))))
+
+  ;; Softmax of each of `rows` rows of n float64s at y, in place: m = the row's max (ignoring NaN), e_o = $exp(y_o - m)
+  ;; summed in order into s, y_o = e_o / s.
+  (func (export "softmax") (param $y i32) (param $rows i32) (param $n i32)
+    (local $r i32) (local $o i32) (local $row i32) (local $end i32) (local $m f64) (local $v f64) (local $s f64)
+    (block $rdone (loop $rs
+      (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $row (i32.add (local.get $y) (i32.shl (i32.mul (local.get $r) (local.get $n)) (i32.const 3))))
+      (local.set $end (i32.add (local.get $row) (i32.shl (local.get $n) (i32.const 3))))
+      (local.set $m (f64.const -inf))
+      (local.set $o (local.get $row))
+      (block $done (loop $os
+        (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+        (local.set $v (f64.load (local.get $o)))
+        (local.set $m (select (local.get $v) (local.get $m) (f64.gt (local.get $v) (local.get $m))))
+        (local.set $o (i32.add (local.get $o) (i32.const 8)))
+        (br $os)))
+      (local.set $s (f64.const 0))
+      (local.set $o (local.get $row))
+      (block $done (loop $os
+        (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+        (local.set $v (call $exp (f64.sub (f64.load (local.get $o)) (local.get $m))))
+        (f64.store (local.get $o) (local.get $v))
+        (local.set $s (f64.add (local.get $s) (local.get $v)))
+        (local.set $o (i32.add (local.get $o) (i32.const 8)))
+        (br $os)))
+      (local.set $o (local.get $row))
+      (block $done (loop $os
+        (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+        (f64.store (local.get $o) (f64.div (f64.load (local.get $o)) (local.get $s)))
+        (local.set $o (i32.add (local.get $o) (i32.const 8)))
+        (br $os)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rs))))
+
   ;; One Adam step over n parameters, after averaging the summed gradient and adding L2 decay on masked weights:
   ;;   g = G*inv + (l2*P)*mask;  M = b1*M + c1*g;  V = b2*V + (c2*g)*g;  P = P - (a*M) / (sqrt(V) + eps)
   ;; (c1 = 1 - b1, c2 = 1 - b2 and the bias-corrected step a are computed by the caller, in JavaScript).

@@ -34,8 +34,43 @@ export interface DenseKernels {
    * dz is the derivative `act` at A[r][i] (the previous layer's output). `wt` is scratch for W transposed (nIn x nOut).
    */
   delta(d: number, w: number, wt: number, a: number, p: number, rows: number, nIn: number, nOut: number, act: DerivativeCode): void;
+  /** Softmax of each of `rows` rows of n values at y, in place, with kernelExp (see dense.wat's softmax). */
+  softmax(y: number, rows: number, n: number): void;
   /** Averaged, L2-decayed gradient and one Adam step: see dense.wat for the exact expression. */
   adam(p: number, g: number, m: number, v: number, mask: number, n: number, inv: number, l2: number, a: number, b1: number, c1: number, b2: number, c2: number, eps: number): void;
+}
+
+/** 2^k for k in [-1022, 1023], built from the bits (as dense.wat's $exp does). */
+const POW2 = (() => {
+  const t = new Float64Array(2046);
+  const bits = new BigUint64Array(t.buffer);
+  for (let k = -1022; k <= 1023; k++) bits[k + 1022] = BigInt(k + 1023) << 52n;
+  return t;
+})();
+
+/**
+ * e^x as dense.wat computes it: x = k ln2 + r (Cody-Waite), e^r by its Taylor series to r^12 (Horner), times 2^k.
+ * Within about 2 ulp of Math.exp; 0 for x <= -708, Infinity above 709, NaN for NaN.
+ */
+export function kernelExp(x: number): number {
+  if (x <= -708) return 0;
+  if (x > 709) return Infinity;
+  const k = Math.floor(x * 1.4426950408889634 + 0.5);
+  const r = x - k * 6.93147180369123816490e-1 - k * 1.90821492927058770002e-10;
+  let p = 2.087675698786810e-9;
+  p = p * r + 2.505210838544172e-8;
+  p = p * r + 2.7557319223985888e-7;
+  p = p * r + 2.7557319223985893e-6;
+  p = p * r + 2.4801587301587302e-5;
+  p = p * r + 1.9841269841269841e-4;
+  p = p * r + 1.3888888888888889e-3;
+  p = p * r + 8.3333333333333332e-3;
+  p = p * r + 4.1666666666666664e-2;
+  p = p * r + 1.6666666666666666e-1;
+  p = p * r + 0.5;
+  p = p * r + 1;
+  p = p * r + 1;
+  return p * (POW2[(k | 0) + 1022] as number);
 }
 
 /** The reference kernels over a plain Float64Array of `elements` float64s, with `rows` row numbers for gather(). */
@@ -93,6 +128,19 @@ export function jsKernels(elements: number, rows: number): DenseKernels {
           }
           h[p + r * nIn + i] = dz === 0 ? 0 : s * dz;
         }
+      }
+    },
+    softmax(y, rows, n) {
+      for (let row = y; row < y + rows * n; row += n) {
+        let m = -Infinity;
+        for (let o = row; o < row + n; o++) if ((h[o] as number) > m) m = h[o] as number;
+        let s = 0;
+        for (let o = row; o < row + n; o++) {
+          const e = kernelExp((h[o] as number) - m);
+          h[o] = e;
+          s += e;
+        }
+        for (let o = row; o < row + n; o++) h[o] = (h[o] as number) / s;
       }
     },
     adam(p, g, m, v, mask, n, inv, l2, a, b1, c1, b2, c2, eps) {

@@ -7,6 +7,7 @@ interface DenseExports {
   dense_grad(x: number, d: number, g: number, gb: number, rows: number, nIn: number, nOut: number, idx: number, val: number): void;
   dense_delta(d: number, w: number, wt: number, a: number, p: number, rows: number, nIn: number, nOut: number, act: number, idx: number, val: number): void;
   gather(src: number, rows: number, n: number, width: number, dst: number): void;
+  softmax(y: number, rows: number, n: number): void;
   adam(p: number, g: number, m: number, v: number, mask: number, n: number, inv: number, l2: number, a: number, b1: number, c1: number, b2: number, c2: number, eps: number): void;
 }
 
@@ -54,6 +55,7 @@ export function wasmKernels(elements: number, scratch: number): DenseKernels | n
     forward: (x, w, b, y, rows, nIn, nOut, relu) => k.dense_forward(8 * x, 8 * w, 8 * b, 8 * y, rows, nIn, nOut, relu ? 1 : 0, idx, val),
     grad: (x, d, g, gb, rows, nIn, nOut) => k.dense_grad(8 * x, 8 * d, 8 * g, 8 * gb, rows, nIn, nOut, idx, val),
     delta: (d, w, wt, a, p, rows, nIn, nOut, act) => k.dense_delta(8 * d, 8 * w, 8 * wt, 8 * a, 8 * p, rows, nIn, nOut, act, idx, val),
+    softmax: (y, rows, n) => k.softmax(8 * y, rows, n),
     adam: (p, g, m, v, mask, n, inv, l2, a, b1, c1, b2, c2, eps) => k.adam(8 * p, 8 * g, 8 * m, 8 * v, 8 * mask, n, inv, l2, a, b1, c1, b2, c2, eps),
   };
 }
