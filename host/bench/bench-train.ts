@@ -1,8 +1,10 @@
 // Training benchmark: digits 64-32-10, 200 epochs, Adam, batch 32: deploy-nn vs scikit-learn vs TensorFlow.js, same run.
-// Usage: node dist/bench/bench-train.js [--seed N] [--no-tfjs] [--tfjs-epochs N]    (npm run bench:train)
+// Usage: node dist/bench/bench-train.js [--seed N] [--repeat N] [--no-tfjs] [--tfjs-epochs N] [--js-twin]    (npm run bench:train)
+//        --js-twin adds a row for the same training on the pure-JS twin of the wasm kernels (same model bytes).
 //        node dist/bench/bench-train.js --accuracy    5 seeds, 75/25 stratified: digits and iris medians (npm run bench:accuracy)
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { createRequire, register } from 'node:module';
 import path from 'node:path';
 import { builtinDataset, datasetPath } from '../data/builtin.js';
@@ -196,18 +198,24 @@ async function speed(): Promise<void> {
   const o = defaultTrainOptions(ds);
   process.stdout.write(`digits 64-${o.hidden.join('-')}-10, relu + softmax, Adam lr ${o.learningRate}, batch ${o.batchSize}, ${o.epochs} epochs, ${o.normalize}, 75/25 stratified split, seed ${seed}\n`);
   process.stdout.write(`deploy-nn and scikit-learn: best of ${repeat} runs (wall clock), with the CPU seconds of that run; TensorFlow.js: one run\n`);
-  // Warm the JIT on a short run, then time the real ones.
-  trainModel(ds, { ...o, epochs: 3, seed });
-  let best: Row | undefined;
-  for (let k = 0; k < repeat; k++) {
-    const t0 = performance.now();
-    const c0 = process.cpuUsage();
-    const r = trainModel(ds, { ...o, seed });
-    const row: Row = { impl: 'deploy-nn (TypeScript, Float64Array)', seconds: (performance.now() - t0) / 1000, cpu: cpuSeconds(c0), accuracy: r.evaluation.accuracy ?? 0, epochs: r.history.epochs };
-    if (!best || row.seconds < best.seconds) best = row;
-  }
-  const oursRow = best as Row;
+  const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+  process.stdout.write(`load average before: ${load()}\n`);
+  const timeOurs = (engine: 'wasm' | 'js', impl: string): Row => {
+    // Warm the JIT on a short run, then time the real ones.
+    trainModel(ds, { ...o, epochs: 3, seed, engine });
+    let best: Row | undefined;
+    for (let k = 0; k < repeat; k++) {
+      const t0 = performance.now();
+      const c0 = process.cpuUsage();
+      const r = trainModel(ds, { ...o, seed, engine });
+      const row: Row = { impl, seconds: (performance.now() - t0) / 1000, cpu: cpuSeconds(c0), accuracy: r.evaluation.accuracy ?? 0, epochs: r.history.epochs };
+      if (!best || row.seconds < best.seconds) best = row;
+    }
+    return best as Row;
+  };
+  const oursRow = timeOurs('wasm', 'deploy-nn (wasm SIMD f64x2 kernels)');
   const rows: Row[] = [oursRow];
+  if (process.argv.includes('--js-twin')) rows.push(timeOurs('js', 'deploy-nn (JS twin of the kernels)'));
   const sk = runSklearn(['digits'], [seed], true, repeat);
   if (typeof sk === 'string') process.stdout.write(`scikit-learn skipped: ${sk}\n`);
   else {
@@ -231,6 +239,7 @@ async function speed(): Promise<void> {
     }
   }
   process.stdout.write(`${fmt(rows, oursRow)}\n`);
+  process.stdout.write(`load average after: ${load()}\n`);
   const skForced = rows.find((r) => r.impl === 'scikit-learn MLPClassifier');
   if (skForced) {
     process.stdout.write(
