@@ -15,7 +15,6 @@ import { runSession } from '../bridge/session.js';
 import type { RowInput } from '../bridge/session.js';
 import { openSerialTransport } from '../bridge/transport.js';
 
-const meanCyclesSeconds = (cycles: number): number => cycles / getBoard('uno').fCpu;
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -83,8 +82,6 @@ try {
   const computeBound = board.fCpu / meanCycles;
   const serialBound = 1 / serialPerRow;
   const bound = Math.min(computeBound, serialBound);
-  // With window 2 the next request leaves only when a reply has fully arrived, so the line idles for one reply per row.
-  const pipelineBound = 1 / Math.max(meanCyclesSeconds(meanCycles), serialPerRow + replyBytes / Math.max(1, replies) / bytesPerSecond);
   // In --realtime the emulator is paced to 16 MHz but cannot go faster than this machine lets it: scale the bounds to it.
   const speed = Math.min(1, stats.simulatedMhz / (board.fCpu / 1e6));
   const result = {
@@ -97,7 +94,6 @@ try {
     computeBoundRowsPerSecond: computeBound,
     serialBoundRowsPerSecond: serialBound,
     fractionOfBound: report.rowsPerSecond / bound,
-    windowPipelineBoundRowsPerSecond: pipelineBound,
     emulatorSpeed: speed,
     fractionOfBoundAtEmulatorSpeed: report.rowsPerSecond / (bound * speed),
     garbledLines: report.garbledLines,
@@ -120,8 +116,7 @@ try {
         `  compute bound  ${r(computeBound)} rows/s (mean ${r(result.meanComputeMs)} ms of nn_predict at 16 MHz, from the board's cycles)`,
         `  serial bound   ${r(serialBound)} rows/s (${r(result.serialMsPerRow)} ms per row: ${r(result.meanRequestBytes)} request bytes at ${board.baud} baud)`,
         `  fraction       ${(100 * result.fractionOfBound).toFixed(1)}% of the smaller bound (target >= 90%)`,
-        `  window bound   ${r(pipelineBound)} rows/s (window 2: one request on the line per reply received, ${r(result.meanReplyBytes)} reply bytes)`,
-        `  emulator       ${r(stats.simulatedMhz)} MHz simulated${realtime && speed < 0.97 ? `: this machine could not keep 16 MHz; with the bounds scaled to the emulator's own speed the run reached ${(100 * result.fractionOfBoundAtEmulatorSpeed).toFixed(1)}% of the smaller bound` : ''}`,
+        `  emulator       ${r(stats.simulatedMhz)} MHz while running (paced to the clock in realtime)${realtime && speed < 0.97 ? `: this machine could not keep 16 MHz; with the bounds scaled to the emulator's own speed the run reached ${(100 * result.fractionOfBoundAtEmulatorSpeed).toFixed(1)}% of the smaller bound` : ''}`,
       ].join('\n') + '\n',
     );
   }
