@@ -2,8 +2,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCommands } from '../cli-in-process.js';
+import type { InProcessRun } from '../cli-in-process.js';
 import { registerBuild } from '../../host/cli/commands/build.js';
 import { registerGenerate } from '../../host/cli/commands/generate.js';
 import { registerUpload } from '../../host/cli/commands/upload.js';
@@ -17,25 +18,8 @@ writeFileSync(modelPath, serializeModel(goldenModel()));
 const bigPath = path.join(dir, 'big.json');
 writeFileSync(bigPath, serializeModel(randomModel({ name: 'big', sizes: [64, 128, 10], activations: ['relu', 'softmax'], seed: 5 })));
 
-async function run(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  process.exitCode = 0;
-  try {
-    const program = new Command().exitOverride();
-    registerGenerate(program);
-    registerBuild(program);
-    registerUpload(program);
-    await program.parseAsync(['node', 'deploy-nn', ...args]);
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = 0;
-  return { stdout, stderr, code };
+function run(...args: string[]): Promise<InProcessRun> {
+  return runCommands([registerGenerate, registerBuild, registerUpload], args);
 }
 
 afterEach(() => {

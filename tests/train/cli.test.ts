@@ -2,32 +2,17 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCommands } from '../cli-in-process.js';
+import type { InProcessRun } from '../cli-in-process.js';
 import { registerExample } from '../../host/cli/commands/example.js';
 import { registerTrain } from '../../host/cli/commands/train.js';
 import { parseModel } from '../../host/model/model-file.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'deploy-nn-train-cli-'));
 
-async function run(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  process.exitCode = 0;
-  try {
-    const program = new Command().exitOverride();
-    registerTrain(program);
-    registerExample(program);
-    await program.parseAsync(['node', 'deploy-nn', ...args]);
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = 0;
-  return { stdout, stderr, code };
+function run(...args: string[]): Promise<InProcessRun> {
+  return runCommands([registerTrain, registerExample], args);
 }
 
 afterEach(() => {
