@@ -3,18 +3,7 @@ import { getBoard } from '../../host/core/boards.js';
 import type { Activation, ModelFile, Task } from '../../host/core/model.js';
 import { finalizeModel } from '../../host/model/model-file.js';
 import type { RowInput } from '../../host/bridge/session.js';
-
-/** mulberry32: a tiny seeded PRNG so fixtures are the same on every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as rng } from '../fixtures/models/models.js';
 
 export const uno = getBoard('uno');
 
