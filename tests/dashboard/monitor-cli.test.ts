@@ -47,7 +47,7 @@ describe('deploy-nn monitor refuses bad input', () => {
   it('says where it looked for firmware, and how to get some', () => {
     const r = runCli(['--port', 'sim', '--model', modelPath, '--hex', path.join(tmp, 'missing.hex')]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/no firmware at .*missing\.hex/);
+    expect(r.stderr).toMatch(/no firmware at .*missing\.hex: the file does not exist/);
     expect(r.stderr).toMatch(/fix: .*--hex FILE/);
   });
   it('refuses a dashboard port that is not a port, and an unknown board', () => {

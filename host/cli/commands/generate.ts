@@ -5,7 +5,6 @@ import { checkFits } from '../../build/size.js';
 import { generateSketch } from '../../codegen/generate.js';
 import type { GeneratedSketch, SizeEstimate } from '../../core/artifacts.js';
 import { getBoard } from '../../core/boards.js';
-import type { ModelFile } from '../../core/model.js';
 import { readModelFile } from '../../model/read-model.js';
 import { emit } from '../output.js';
 import type { OutputOptions } from '../output.js';

@@ -1,19 +1,16 @@
 // `deploy-nn monitor`: a board (or the virtual Uno) on a live dashboard, streaming a CSV's rows or just showing the console.
 import { existsSync } from 'node:fs';
-import path from 'node:path';
 import type { Command } from 'commander';
 import type { BoardProfile } from '../../core/boards.js';
 import { getBoard } from '../../core/boards.js';
-import type { ModelFile } from '../../core/model.js';
 import { UsageError, VerifyFailedError } from '../../core/errors.js';
-import { defaultHexPath, defaultSketchDir } from '../../core/paths.js';
+import { startVirtualBoardForModel } from '../../sim/for-model.js';
 import { readModelFile } from '../../model/read-model.js';
 import { readRowsForModel } from '../../data/rows.js';
 import { createSession } from '../../bridge/session.js';
 import type { RowInput, Session } from '../../bridge/session.js';
 import { openSerialTransport } from '../../bridge/transport.js';
 import type { ComparisonReport, SessionEvent } from '../../bridge/events.js';
-import { startVirtualBoard } from '../../sim/virtual-board.js';
 import type { VirtualBoard } from '../../sim/virtual-board.js';
 import { attachDashboard } from '../../dashboard/attach.js';
 import type { AttachedDashboard } from '../../dashboard/attach.js';
@@ -70,14 +67,7 @@ export async function startMonitor(opts: MonitorOptions, onEvent?: (e: SessionEv
   let vboard: VirtualBoard | null = null;
   let devicePath = opts.port;
   if (opts.port === 'sim') {
-    if (!opts.board.simulated) {
-      throw new UsageError(`the virtual board cannot run ${opts.board.id}`, 'use --board uno or nano with --port sim, or a real port');
-    }
-    const hexPath = opts.hexPath ?? defaultHexPath(defaultSketchDir(model.name), opts.board);
-    if (!existsSync(hexPath)) {
-      throw new UsageError(`no firmware at ${hexPath}`, `build it first (deploy-nn generate and deploy-nn build for --model ${opts.modelPath}), or give --hex FILE`);
-    }
-    vboard = await startVirtualBoard({ hexPath: path.resolve(hexPath), board: opts.board, realtime: opts.realtime });
+    vboard = await startVirtualBoardForModel(model, opts.board, { hex: opts.hexPath, realtime: opts.realtime });
     devicePath = vboard.path;
   }
 

@@ -2,12 +2,9 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { getBoard } from '../../core/boards.js';
-import type { BoardProfile } from '../../core/boards.js';
 import { UsageError, VerifyFailedError } from '../../core/errors.js';
-import type { ModelFile } from '../../core/model.js';
-import { defaultHexPath, defaultSketchDir } from '../../core/paths.js';
+import { startVirtualBoardForModel } from '../../sim/for-model.js';
 import { readModelFile } from '../../model/read-model.js';
-import type { VirtualBoard } from '../../sim/virtual-board.js';
 import { streamRowsForModel } from '../../data/rows.js';
 import type { ComparisonReport, SessionEvent } from '../../bridge/events.js';
 import { formatReport, reportPassed } from '../../bridge/report.js';
@@ -43,15 +40,6 @@ function parseTimeout(text: string | undefined): number | undefined {
   return ms;
 }
 
-async function startSim(model: ModelFile, board: BoardProfile, hex: string | undefined, realtime: boolean): Promise<VirtualBoard> {
-  if (!board.simulated) throw new UsageError(`the virtual board cannot run ${board.id} (${board.mcu})`, 'use --board uno or nano with --port sim');
-  const hexPath = hex ?? defaultHexPath(defaultSketchDir(model.name), board);
-  if (!existsSync(hexPath)) {
-    throw new UsageError(`firmware ${hexPath} does not exist`, `build it first (deploy-nn generate and build for ${board.id}) or give --hex`);
-  }
-  const sim = await import('../../sim/virtual-board.js'); // loaded only for --port sim (it brings in avr8js)
-  return sim.startVirtualBoard({ hexPath, board, realtime });
-}
 
 /** Run verify; resolves with the report, throws VerifyFailedError (after printing the report) on any mismatch or failure. */
 export async function verify(opts: VerifyOptions): Promise<ComparisonReport> {
@@ -60,7 +48,7 @@ export async function verify(opts: VerifyOptions): Promise<ComparisonReport> {
   const timeoutMs = parseTimeout(opts.timeout);
   if (opts.data !== '-' && !existsSync(opts.data)) throw new UsageError(`data file ${opts.data} does not exist`, 'give a CSV with the model\'s input columns, or - for stdin');
   const rows = streamRowsForModel(opts.data === '-' ? '/dev/stdin' : opts.data, model);
-  const sim = opts.port === 'sim' ? await startSim(model, board, opts.hex, opts.realtime) : undefined;
+  const sim = opts.port === 'sim' ? await startVirtualBoardForModel(model, board, { hex: opts.hex, realtime: opts.realtime }) : undefined;
   const path = sim?.path ?? opts.port;
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
