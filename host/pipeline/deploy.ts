@@ -1,7 +1,9 @@
 // The one-shot pipeline: data -> trained model -> sketch -> firmware -> board (real or virtual) -> comparison report.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { BOARDS } from '../core/boards.js';
 import type { BoardProfile } from '../core/boards.js';
+import { UsageError } from '../core/errors.js';
 import type { BuildResult, Dataset, GeneratedSketch, SizeEstimate } from '../core/artifacts.js';
 import type { ModelFile } from '../core/model.js';
 import { sketchName } from '../core/paths.js';
@@ -98,6 +100,11 @@ export function verificationRows(ds: Dataset): RowInput[] {
 export async function deploy(opts: DeployOptions): Promise<DeployReport> {
   const stage = opts.onStage ?? (() => {});
   const { board } = opts;
+  const virtual = opts.port === undefined || opts.port === 'sim';
+  if (virtual && !board.simulated) {
+    const can = BOARDS.filter((b) => b.simulated).map((b) => b.id);
+    throw new UsageError(`the virtual board cannot run ${board.id} (${board.mcu})`, `give --port PATH of a real ${board.name}, or use --board ${can.join(' or --board ')}`);
+  }
 
   const dataset = opts.data
     ? await readCsvFile(opts.data, { name: path.basename(opts.data, path.extname(opts.data)), ...(opts.label ? { label: opts.label } : {}) })
@@ -125,7 +132,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
   const rows = verificationRows(dataset);
   let virtualBoard: Awaited<ReturnType<typeof startVirtualBoard>> | undefined;
   let portPath: string;
-  if (opts.port !== undefined && opts.port !== 'sim') {
+  if (!virtual && opts.port !== undefined) {
     stage('upload', `uploading to ${opts.port}`);
     await uploadFirmware(build, board, opts.port);
     portPath = opts.port;
