@@ -74,6 +74,8 @@ export interface DeployReport {
     readonly evaluation: EvaluationReport;
     readonly stopReason: string;
     readonly epochs: number;
+    /** What the target stop watched: accuracy, or closeness (1 - mean |error|, the 3-4-1 tutorial's measure). */
+    readonly stopMetric: 'accuracy' | 'closeness';
   };
   readonly generate: { readonly dir: string; readonly files: readonly string[] };
   readonly estimate: SizeEstimate;
@@ -169,6 +171,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
         evaluation: trained.evaluation,
         stopReason: trained.history.stopReason,
         epochs: trained.history.epochs,
+        stopMetric: trainOptions.stopMetric,
       },
       generate: { dir: sketch.dir, files: sketch.files },
       estimate,

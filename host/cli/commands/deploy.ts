@@ -41,7 +41,7 @@ export function formatDeployReport(r: DeployReport): string {
     ev.accuracy !== undefined
       ? `accuracy ${(100 * ev.accuracy).toFixed(2)}% on ${ev.rows} ${ev.split} rows`
       : `MSE ${ev.mse?.toPrecision(4)} on ${ev.rows} ${ev.split} rows`;
-  const closeness = ev.meanAbsError !== undefined ? `, closeness ${(100 * (1 - ev.meanAbsError)).toFixed(4)}%` : '';
+  const closeness = r.train.stopMetric === 'closeness' && ev.meanAbsError !== undefined ? `, closeness ${(100 * (1 - ev.meanAbsError)).toFixed(4)}%` : '';
   const b = r.build;
   return [
     `deploy-nn: ${r.train.dataset} on ${r.board}${r.virtual ? ' (virtual board)' : ''}`,
