@@ -350,17 +350,28 @@ export function parseCsv(text: string, opts: CsvOptions): Dataset {
   return builder.finish();
 }
 
+/** The path that means standard input (`--data -`). */
+export const STDIN_PATH = '-';
+
+/** How a CSV source is named in messages: its path, or "stdin". */
+export function sourceName(path: string): string {
+  return path === STDIN_PATH ? 'stdin' : path;
+}
+
 /**
- * Stream a CSV file record by record (header first) with memory bounded by the longest record, not the file.
- * Also exposes the chosen delimiter so callers can read decimal commas. Errors: CsvError (missing file included).
+ * Stream a CSV file (or standard input, for `-`) record by record (header first) with memory bounded by the longest
+ * record, not the file. Also exposes the chosen delimiter so callers can read decimal commas. Errors: CsvError (missing
+ * file included).
  */
 export async function* streamCsvRecords(path: string, onDelimiter?: (d: string) => void): AsyncGenerator<CsvRecord> {
-  try {
-    const st = await stat(path);
-    if (st.isDirectory()) throw new CsvError(`${path} is a directory, not a CSV file`);
-  } catch (err) {
-    if (err instanceof CsvError) throw err;
-    throw new CsvError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { hint: 'check the path given to --data' });
+  if (path !== STDIN_PATH) {
+    try {
+      const st = await stat(path);
+      if (st.isDirectory()) throw new CsvError(`${path} is a directory, not a CSV file`);
+    } catch (err) {
+      if (err instanceof CsvError) throw err;
+      throw new CsvError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { hint: 'check the path given to --data' });
+    }
   }
   const tok = new CsvTokenizer();
   let told = false;
@@ -370,7 +381,8 @@ export async function* streamCsvRecords(path: string, onDelimiter?: (d: string) 
       onDelimiter?.(tok.separator);
     }
   };
-  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 16 });
+  // Standard input is read as a stream, not by opening /dev/stdin (which fails when it is a socket).
+  const stream = path === STDIN_PATH ? process.stdin.setEncoding('utf8') : createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 16 });
   for await (const chunk of stream) {
     const recs = tok.push(chunk as string);
     tell();

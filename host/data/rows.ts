@@ -1,7 +1,7 @@
 // Rows for an existing model: pick its input columns by name (any order) and its target column, for verify and monitor.
 import type { ModelFile } from '../core/model.js';
 import { CsvError } from '../core/errors.js';
-import { checkHeader, numberCell, streamCsvRecords } from './csv.js';
+import { checkHeader, numberCell, sourceName, streamCsvRecords } from './csv.js';
 import type { CsvRecord } from './csv.js';
 
 /** The column the model was trained to predict, as recorded by the trainer (training.targetColumn), if any. */
@@ -45,14 +45,14 @@ export async function* streamRowsForModel(path: string, model: ModelFile): Async
   let rows = 0;
   for await (const rec of streamCsvRecords(path, (d) => (delimiter = d))) {
     if (!map) {
-      map = mapColumns(rec, model, path);
+      map = mapColumns(rec, model, sourceName(path));
       continue;
     }
     rows++;
     yield readRow(rec, map, delimiter === ';');
   }
-  if (!map) mapColumns(undefined, model, path);
-  if (rows === 0) throw new CsvError(`${path} has a header but no data rows`, { row: 2 });
+  if (!map) mapColumns(undefined, model, sourceName(path));
+  if (rows === 0) throw new CsvError(`${sourceName(path)} has a header but no data rows`, { row: 2 });
 }
 
 /** All rows of a file for a model; `labels[r]` is the target cell (undefined when the file has no target column). */

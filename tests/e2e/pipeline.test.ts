@@ -67,6 +67,10 @@ describe('stage by stage', () => {
     const report = JSON.parse(verify.stdout);
     expect(report.rows).toBe(8);
     expect(report.bitIdentical).toBe(8);
+    // The same rows piped in on stdin (`--data -`), as from another program.
+    const piped = await runCli(['verify', '--model', model, '--port', 'sim', '--hex', built.hexPath, '--data', '-', '--json'], { stdin: await readFile(csv, 'utf8') });
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(JSON.parse(piped.stdout)).toMatchObject({ rows: 8, bitIdentical: 8 });
   });
 });
 

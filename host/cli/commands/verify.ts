@@ -47,7 +47,7 @@ export async function verify(opts: VerifyOptions): Promise<ComparisonReport> {
   const model = await readModelFile(opts.model);
   const timeoutMs = parseTimeout(opts.timeout);
   if (opts.data !== '-' && !existsSync(opts.data)) throw new UsageError(`data file ${opts.data} does not exist`, 'give a CSV with the model\'s input columns, or - for stdin');
-  const rows = streamRowsForModel(opts.data === '-' ? '/dev/stdin' : opts.data, model);
+  const rows = streamRowsForModel(opts.data, model);
   const sim = opts.port === 'sim' ? await startVirtualBoardForModel(model, board, { hex: opts.hex, realtime: opts.realtime }) : undefined;
   const path = sim?.path ?? opts.port;
   const controller = new AbortController();
