@@ -14,12 +14,8 @@ import { startVirtualBoard } from '../sim/virtual-board.js';
 import { runSession } from '../bridge/session.js';
 import type { RowInput } from '../bridge/session.js';
 import { openSerialTransport } from '../bridge/transport.js';
+import { argValue } from './args.js';
 
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 const realtime = !process.argv.includes('--fast');
 const json = process.argv.includes('--json');
@@ -34,7 +30,7 @@ log(`training digits (${options.hidden.join('-')} hidden, ${options.epochs} epoc
 const { model } = trainModel(dataset, options);
 const resolved = resolveOptions(dataset, options);
 const split = splitDataset(dataset, { testFraction: resolved.testFraction, validationFraction: resolved.validationFraction }, new Rng(resolved.seed));
-const limit = Number(arg('--rows') ?? split.test.length);
+const limit = Number(argValue('--rows') ?? split.test.length);
 const rows: RowInput[] = split.test.slice(0, limit).map((i) => ({ inputs: dataset.inputs[i] as number[], label: dataset.classes[dataset.targets[i] as number] }));
 
 const dir = mkdtempSync(path.join(tmpdir(), 'bench-bridge-'));

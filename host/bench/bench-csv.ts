@@ -8,11 +8,7 @@ import { streamCsvRecords, numberCell } from '../data/csv.js';
 import { streamRowsForModel } from '../data/rows.js';
 import { builtinDataset } from '../data/builtin.js';
 import { defaultTrainOptions, trainModel } from '../train/fit.js';
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
+import { argValue } from './args.js';
 
 /** Write an iris-shaped CSV of `rows` rows (CRLF, a quoted label every 7th row) without holding it in memory. */
 async function writeBigCsv(file: string, rows: number): Promise<void> {
@@ -35,7 +31,7 @@ async function writeBigCsv(file: string, rows: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const rows = Number(arg('--rows') ?? 1_000_000);
+  const rows = Number(argValue('--rows') ?? 1_000_000);
   const dir = mkdtempSync(path.join(tmpdir(), 'deploy-nn-bench-csv-'));
   const file = path.join(dir, 'big.csv');
   try {

@@ -4,12 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RowResult, SessionEvent } from '../bridge/events.js';
 import { startDashboard } from '../dashboard/server.js';
+import { argValue } from './args.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 
 function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  const v = process.argv.includes(`--${name}`) ? Number(argValue(`--${name}`)) : fallback;
   if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} needs a positive number`);
   return v;
 }

@@ -32,6 +32,7 @@ import { crc16, encodeRequest, parseBoardLine, parseHostLine } from '../bridge/p
 import { createAvrRunner } from '../sim/avr-runner.js';
 import type { AvrRunner } from '../sim/avr-runner.js';
 import { readElfSymbols, staticDataEnd } from '../sim/elf-symbols.js';
+import { argValue } from './args.js';
 
 /** A trained model and its firmware, built with the real avr-gcc. */
 export interface Firmware {
@@ -625,15 +626,10 @@ export function formatFuzzReport(rep: FuzzReport, label: string): string {
   ].join('\n');
 }
 
-function argValue(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? (process.argv[i + 1] as string) : fallback;
-}
-
 async function main(): Promise<void> {
-  const datasetName = argValue('dataset', 'iris');
-  const lines = Number(argValue('lines', '10000'));
-  const seed = Number(argValue('seed', '1'));
+  const datasetName = argValue('--dataset') ?? 'iris';
+  const lines = Number(argValue('--lines') ?? '10000');
+  const seed = Number(argValue('--seed') ?? '1');
   const fw = await buildFirmware(datasetName);
   const rep = runFuzz({ model: fw.model, hexPath: fw.hexPath, board: fw.board, sampleRows: fw.dataset.inputs, lines, seed, onProgress: (n) => process.stderr.write(`\r${n} lines`) });
   process.stderr.write('\n');

@@ -19,6 +19,7 @@ import type { RowInput } from '../bridge/session.js';
 import { openSerialTransport } from '../bridge/transport.js';
 import { startVirtualBoard } from '../sim/virtual-board.js';
 import { buildFirmware } from './bench-fuzz.js';
+import { argValue } from './args.js';
 
 export interface LongRunOptions {
   readonly model: ModelFile;
@@ -223,15 +224,10 @@ export function formatLongRun(l: LongRunReport, label: string): string {
   ].join('\n');
 }
 
-function argValue(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? (process.argv[i + 1] as string) : fallback;
-}
-
 async function main(): Promise<void> {
-  const datasetName = argValue('dataset', 'demo');
-  const rows = Number(argValue('rows', '100000'));
-  const every = Number(argValue('every', String(Math.max(1, Math.round(rows / 10)))));
+  const datasetName = argValue('--dataset') ?? 'demo';
+  const rows = Number(argValue('--rows') ?? '100000');
+  const every = Number(argValue('--every') ?? String(Math.max(1, Math.round(rows / 10))));
   const fw = await buildFirmware(datasetName);
   const l = await runLongRun({
     model: fw.model,

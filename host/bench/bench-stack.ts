@@ -15,6 +15,7 @@ import { encodeRequest, parseBoardLine } from '../bridge/protocol.js';
 import { RAM_START } from '../sim/avr-runner.js';
 import { readSectionSizes } from '../build/avr-size.js';
 import { buildFirmware, createRunnerFor } from './bench-fuzz.js';
+import { argValue } from './args.js';
 
 /** Free SRAM the firmware must keep between static data and the deepest stack byte (issue 7: fail below it). */
 export const MIN_FREE_SRAM = 256;
@@ -160,8 +161,7 @@ export function formatStackFigures(f: StackFigures, label: string, avrSize?: { d
 }
 
 async function main(): Promise<void> {
-  const i = process.argv.indexOf('--dataset');
-  const datasetName = i >= 0 ? (process.argv[i + 1] ?? 'digits') : 'digits';
+  const datasetName = argValue('--dataset') ?? 'digits';
   const fw = await buildFirmware(datasetName);
   const f = measureStack({ model: fw.model, hexPath: fw.hexPath, elfPath: fw.elfPath, board: fw.board, rows: fw.dataset.inputs });
   const sizes = await readSectionSizes(fw.elfPath);

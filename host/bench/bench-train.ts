@@ -32,11 +32,6 @@ function cpuSeconds(since: NodeJS.CpuUsage): number {
   return (u.user + u.system) / 1e6;
 }
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
 const SKLEARN = String.raw`
 import json, sys, time, warnings
 import numpy as np
@@ -68,6 +63,7 @@ for name in cfg['datasets']:
             out.append(dict(dataset=name, seed=seed, forced=forced, seconds=best[0], cpu=best[1], accuracy=clf.score(sc.transform(Xte), yte), epochs=clf.n_iter_))
 print(json.dumps(out))
 `;
+import { argValue } from './args.js';
 
 interface SkResult {
   dataset: string;
@@ -192,8 +188,8 @@ function fmt(rows: Row[], base: Row): string {
 }
 
 async function speed(): Promise<void> {
-  const seed = Number(arg('--seed') ?? 1);
-  const repeat = Number(arg('--repeat') ?? 3);
+  const seed = Number(argValue('--seed') ?? 1);
+  const repeat = Number(argValue('--repeat') ?? 3);
   const ds = builtinDataset('digits');
   const o = defaultTrainOptions(ds);
   process.stdout.write(`digits 64-${o.hidden.join('-')}-10, relu + softmax, Adam lr ${o.learningRate}, batch ${o.batchSize}, ${o.epochs} epochs, ${o.normalize}, 75/25 stratified split, seed ${seed}\n`);
@@ -231,7 +227,7 @@ async function speed(): Promise<void> {
     }
   }
   if (!process.argv.includes('--no-tfjs')) {
-    const tfEpochs = Number(arg('--tfjs-epochs') ?? o.epochs);
+    const tfEpochs = Number(argValue('--tfjs-epochs') ?? o.epochs);
     for (const backend of ['wasm', 'cpu'] as const) {
       const tf = await runTfjs(seed, tfEpochs, backend);
       if (typeof tf === 'string') process.stdout.write(`TensorFlow.js skipped: ${tf}\n`);
