@@ -244,9 +244,6 @@ export class Network {
     this.backwardRows(1);
   }
 
-  /** Kept for callers of the per-sample API: the gradient is complete after each backward(), nothing is deferred. */
-  flushGradient(): void {}
-
   /** Add the gradient of the chunk's first `rows` rows to `grad` (their output deltas set by rowLoss). */
   private backwardRows(rows: number): void {
     const k = this.kernels;

@@ -54,7 +54,6 @@ function ours(net: Network, batch: Batch, task: Task): number {
     loss += net.outputLoss(batch.t[s]!, task);
     net.backward();
   });
-  net.flushGradient();
   for (let i = 0; i < net.grad.length; i++) net.grad[i] = net.grad[i]! / batch.x.length;
   return loss / batch.x.length;
 }
