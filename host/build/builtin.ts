@@ -2,10 +2,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { BoardProfile } from '../core/boards.js';
 import { ToolchainMissingError } from '../core/errors.js';
+import { userCacheDir } from '../core/paths.js';
 import { APT_INSTALL_HINT, run, runLimited } from './exec.js';
 
 /** Arduino AVR platform folder (cores/, variants/); DEPLOY_NN_ARDUINO_AVR overrides the Debian path. */
@@ -13,10 +13,8 @@ export function arduinoAvrDir(): string {
   return process.env.DEPLOY_NN_ARDUINO_AVR ?? '/usr/share/arduino/hardware/arduino/avr';
 }
 
-/** Where compiled cores are kept: $XDG_CACHE_HOME/deploy-nn or ~/.cache/deploy-nn. */
-export function cacheDir(): string {
-  return path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'deploy-nn');
-}
+/** Where compiled cores are kept: the user's cache folder ($XDG_CACHE_HOME/deploy-nn or ~/.cache/deploy-nn). */
+export const cacheDir = userCacheDir;
 
 const ARDUINO_VERSION = '10807';
 const JOBS = 2;

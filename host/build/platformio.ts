@@ -2,14 +2,22 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { BoardProfile } from '../core/boards.js';
+import { PACKAGE_ROOT, userCacheDir } from '../core/paths.js';
 import { run } from './exec.js';
 
 const PIO_HINT = 'install PlatformIO (pip install platformio) or use --toolchain builtin';
 
-/** The folder holding platformio.ini (the project root). */
-export const PLATFORMIO_PROJECT = fileURLToPath(new URL('../../', import.meta.url));
+/** The folder holding platformio.ini (the package root): only read, never written. */
+export const PLATFORMIO_PROJECT = PACKAGE_ROOT;
+
+/**
+ * PlatformIO's workspace (its `.pio`: objects, firmware, library deps) in the user's cache, not beside platformio.ini,
+ * so an installed package's folder is never written. One workspace for every sketch, as `.pio` was.
+ */
+export function platformioWorkspace(): string {
+  return path.join(userCacheDir(), 'platformio');
+}
 
 export async function hasPlatformio(): Promise<boolean> {
   try {
@@ -26,19 +34,20 @@ export function platformioAvrSize(): string {
   return existsSync(bundled) ? bundled : 'avr-size';
 }
 
-function pioEnv(sketchDir: string): NodeJS.ProcessEnv {
-  return { ...process.env, PLATFORMIO_SRC_DIR: sketchDir };
+function pioEnv(sketchDir?: string): NodeJS.ProcessEnv {
+  return { ...process.env, PLATFORMIO_WORKSPACE_DIR: platformioWorkspace(), ...(sketchDir ? { PLATFORMIO_SRC_DIR: sketchDir } : {}) };
 }
 
 export async function buildWithPlatformio(sketch: { dir: string; name: string }, board: BoardProfile): Promise<{ elfPath: string; hexPath: string }> {
   await run('pio', ['run', '-d', PLATFORMIO_PROJECT, '-e', board.id], { env: pioEnv(sketch.dir), what: `pio run -e ${board.id}`, hint: PIO_HINT });
-  const out = path.join(PLATFORMIO_PROJECT, '.pio', 'build', board.id);
+  const out = path.join(platformioWorkspace(), 'build', board.id);
   return { elfPath: path.join(out, 'firmware.elf'), hexPath: path.join(out, 'firmware.hex') };
 }
 
 /** Uploads the firmware last built for this env (`-t nobuild`: no rebuild of whatever src_dir is now). */
 export async function uploadWithPlatformio(board: BoardProfile, port: string): Promise<void> {
   await run('pio', ['run', '-d', PLATFORMIO_PROJECT, '-e', board.id, '-t', 'nobuild', '-t', 'upload', '--upload-port', port], {
+    env: pioEnv(),
     what: `pio upload to ${port}`,
     hint: PIO_HINT,
   });

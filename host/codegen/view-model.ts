@@ -1,9 +1,8 @@
 // The sketch view model: every value the templates print, decided here, so the templates compute nothing.
-import { readFileSync } from 'node:fs';
 import type { BoardProfile } from '../core/boards.js';
 import type { Activation, ModelFile, Normalization } from '../core/model.js';
 import { inputCount, outputCount } from '../core/model.js';
-import { sketchName } from '../core/paths.js';
+import { sketchName, toolVersion } from '../core/paths.js';
 
 /** Part of a layer's rows in one C array: avr-gcc refuses arrays of 32 KB or more, so wide layers are split by neuron. */
 export interface ChunkView {
@@ -68,17 +67,6 @@ const ACTIVATION_FN: Record<Activation, string> = {
   tanh: 'nn_tanh_vec',
   softmax: 'nn_softmax_vec',
 };
-
-let cachedVersion: string | undefined;
-
-/** deploy-nn's version from package.json (two folders up from host/codegen and from dist/codegen). */
-export function toolVersion(): string {
-  if (cachedVersion === undefined) {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-    cachedVersion = pkg.version;
-  }
-  return cachedVersion;
-}
 
 /**
  * Buffers: the normalized input goes to nn_buf0; layer k reads nn_buf0 (k even) or nn_buf1 (k odd) and writes the other,

@@ -1,17 +1,13 @@
 // Built-in data sets: the demo and the seed networks' toy sets in code, iris and digits from the shipped datasets/ folder.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
 import type { Dataset } from '../core/artifacts.js';
 import { UsageError } from '../core/errors.js';
+import { packagePath } from '../core/paths.js';
 import { parseCsv } from './csv.js';
-
-/** The package root (two levels above this file, whether it runs from host/data/ or dist/data/). */
-export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Absolute path of a shipped data set file. */
 export function datasetPath(file: string): string {
-  return path.join(PACKAGE_ROOT, 'datasets', file);
+  return packagePath('datasets', file);
 }
 
 export const BUILTIN_DATASETS: readonly { readonly name: string; readonly description: string }[] = [
