@@ -1,33 +1,10 @@
 #!/usr/bin/env bash
-# Installs what deploy-nn needs on Debian 12 + Node 20: the AVR toolchain, the Arduino core, socat, avrdude,
-# Chromium for the dashboard tests, then the npm packages (npm ci also compiles the TypeScript into dist/).
-# Safe to run again: it installs only what is missing.
+# Installs what deploy-nn needs on Debian 12 + Node 20: the npm packages (npm ci also compiles the TypeScript into
+# dist/), then the Debian packages that `deploy-nn doctor --apt` names as missing. The list of tools and their packages
+# lives in one place, host/core/tools.ts (the AVR toolchain, the Arduino core, arduino-builder, avrdude, socat, Chromium
+# for the dashboard tests). Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-# command to check -> Debian package
-declare -A NEED=(
-  [avr-gcc]=gcc-avr
-  [avr-size]=binutils-avr
-  [socat]=socat
-  [avrdude]=avrdude
-  [chromium]=chromium
-  [chromedriver]=chromium-driver
-)
-missing=()
-for cmd in "${!NEED[@]}"; do
-  command -v "$cmd" >/dev/null 2>&1 || missing+=("${NEED[$cmd]}")
-done
-[ -f /usr/lib/avr/include/avr/io.h ] || missing+=(avr-libc)
-[ -d /usr/share/arduino/hardware/arduino/avr/cores/arduino ] || missing+=(arduino-core-avr)
-
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "setup: installing Debian packages: ${missing[*]}"
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
 
 node -e 'const [maj]=process.versions.node.split(".").map(Number); if (maj < 20) { console.error("setup: deploy-nn needs Node 20 or newer, this is " + process.version); process.exit(1); }'
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
@@ -35,4 +12,17 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 else
   npm run --silent build
 fi
+
+apt_packages=$(node bin/deploy-nn.js doctor --apt)
+if [ -n "$apt_packages" ]; then
+  read -r -d '' -a missing <<<"$apt_packages" || true
+  echo "setup: installing Debian packages: ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The table of what is there; exits 3 (and stops setup) if deploy-nn --board uno still cannot run.
+node bin/deploy-nn.js doctor
 echo "setup: ready"

@@ -1,14 +1,15 @@
 // Running the toolchain's programs: captured output, typed errors for a missing tool or a failed step.
 import { execFile } from 'node:child_process';
 import { BuildFailedError, ToolchainMissingError } from '../core/errors.js';
+import { aptInstallLine } from '../core/tools.js';
 
 export interface ExecResult {
   readonly stdout: string;
   readonly stderr: string;
 }
 
-/** The apt-get line that installs the built-in toolchain. */
-export const APT_INSTALL_HINT = 'sudo apt-get install gcc-avr avr-libc binutils-avr arduino-core-avr avrdude';
+/** The apt-get line that installs the built-in toolchain (from the tool table). */
+export const APT_INSTALL_HINT = aptInstallLine(['avr-gcc', 'avr-libc', 'avr-size', 'arduino-core', 'avrdude']);
 
 /**
  * Run `cmd args`; ENOENT becomes ToolchainMissingError (with `hint` as the fix), a non-zero exit BuildFailedError

@@ -9,6 +9,7 @@ import { registerSim } from './sim.js';
 import { registerGenerate } from './generate.js';
 import { registerBuild } from './build.js';
 import { registerUpload } from './upload.js';
+import { registerDoctor } from './doctor.js';
 
 export function registerCommands(program: Command): void {
   registerTrain(program);
@@ -19,5 +20,6 @@ export function registerCommands(program: Command): void {
   registerSim(program);
   registerVerify(program);
   registerMonitor(program);
+  registerDoctor(program);
   registerDeploy(program);
 }
