@@ -11,7 +11,8 @@ export type ToolId =
   | 'platformio'
   | 'avrdude'
   | 'socat'
-  | 'chromium';
+  | 'chromium'
+  | 'strace';
 
 /** How a tool is found and its version read. */
 export type ToolProbe =
@@ -108,6 +109,12 @@ export const TOOLS: readonly ToolSpec[] = [
     probe: { kind: 'command', commands: ['chromium', 'chromium-browser'], args: ['--version'], version: /Chromium (\d+(?:\.\d+)*)/ },
     debian: ['chromium'],
   },
+  {
+    id: 'strace',
+    name: 'strace',
+    probe: { kind: 'command', commands: ['strace'], args: ['-V'], version: /strace -- version (\d+\.\d+(?:\.\d+)?)/ },
+    debian: ['strace'],
+  },
 ];
 
 /** One way to get a stage done: every tool in `needs` present. */
@@ -116,7 +123,7 @@ export interface StageRoute {
   readonly needs: readonly ToolId[];
 }
 
-export type StageId = 'run' | 'build' | 'sim' | 'upload' | 'dashboard-tests';
+export type StageId = 'run' | 'build' | 'sim' | 'upload' | 'dashboard-tests' | 'package-tests';
 
 export interface StageSpec {
   readonly id: StageId;
@@ -150,6 +157,12 @@ export const STAGES: readonly StageSpec[] = [
     mainJob: false,
   },
   { id: 'dashboard-tests', what: 'the dashboard tests (npm test)', routes: [{ via: 'Chromium', needs: ['chromium'] }], mainJob: false },
+  {
+    id: 'package-tests',
+    what: 'the package test\'s write check (npm test)',
+    routes: [{ via: 'strace', needs: ['strace'] }],
+    mainJob: false,
+  },
 ];
 
 export function getTool(id: ToolId): ToolSpec {

@@ -108,6 +108,7 @@ const CASES: readonly Case[] = [
   { id: 'avrdude', hide: ['avrdude'], mainJob: false, says: /sudo apt-get install avrdude\n.*PlatformIO: +PlatformIO uploads with its own avrdude/ },
   { id: 'socat', hide: ['socat'], mainJob: true, says: /sudo apt-get install socat/ },
   { id: 'chromium', hide: ['chromium', 'chromium-browser'], mainJob: false, says: /sudo apt-get install chromium/ },
+  { id: 'strace', hide: ['strace'], mainJob: false, says: /sudo apt-get install strace/ },
   { id: 'platformio', hide: ['pio', 'platformio'], mainJob: false, says: /install: pipx install platformio/ },
 ];
 
@@ -117,7 +118,7 @@ describe('deploy-nn doctor on this machine', () => {
   const found = new Map(commands.map((c) => [c, findOnPath(c)] as const));
   const hasPio = found.get('pio') !== undefined || found.get('platformio') !== undefined;
   // The tests need the tools themselves (this machine after scripts/setup.sh); PlatformIO is optional.
-  const absent = ['avr-gcc', 'avr-size', 'arduino-builder', 'avrdude', 'socat'].filter((c) => found.get(c) === undefined);
+  const absent = ['avr-gcc', 'avr-size', 'arduino-builder', 'avrdude', 'socat', 'strace'].filter((c) => found.get(c) === undefined);
   if (found.get('chromium') === undefined && found.get('chromium-browser') === undefined) absent.push('chromium');
 
   beforeAll(async () => {
