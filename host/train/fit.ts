@@ -3,6 +3,7 @@ import type { Dataset } from '../core/artifacts.js';
 import { ACTIVATIONS, MODEL_FORMAT, MODEL_VERSION } from '../core/model.js';
 import type { Activation, DenseLayer, ModelFile, Task } from '../core/model.js';
 import { TrainingConfigError } from '../core/errors.js';
+import { toolVersion } from '../core/paths.js';
 import { finalizeModel } from '../model/model-file.js';
 import { forward } from '../model/forward.js';
 import { applyNormalization, fitNormalization, NORMALIZE_METHODS } from '../data/normalize.js';
@@ -328,6 +329,8 @@ export function trainModel(dataset: Dataset, options: TrainOptions, hooks: Train
   const outputNames = task === 'classification' ? dataset.classes.map((c) => `p_${c}`) : task === 'binary' ? ['score'] : [dataset.targetName];
   const threshold = task === 'binary' ? (opts.outputActivation === 'sigmoid' ? 0.5 : 0) : 0;
   const training = {
+    // Which deploy-nn trained it (package.json's version, as in the generated sketch's header); not in the hash.
+    deployNn: toolVersion(),
     dataset: dataset.name,
     targetColumn: dataset.targetName,
     hidden: [...opts.hidden],
