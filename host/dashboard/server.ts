@@ -2,12 +2,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import type { SessionEvent, RowResult } from '../bridge/events.js';
 import { UsageError } from '../core/errors.js';
+import { PACKAGE_ROOT } from '../core/paths.js';
 import { createDashboardState, exportCsv, foldEvent, viewOf } from './state.js';
 import type { ConsoleLine, DashboardModelInfo, DashboardStateOptions, DashboardView } from './state.js';
 
@@ -69,31 +68,13 @@ export const MAX_SEND_LINE = 1024;
 /** A page whose socket has this much unsent data is dropped; its EventSource reconnects and gets a fresh snapshot. */
 const MAX_CLIENT_BACKLOG = 8 * 1024 * 1024;
 
-/** The folder holding package.json named deploy-nn, from this file's place (host/dashboard or dist/dashboard). */
-export function packageRoot(from = path.dirname(fileURLToPath(import.meta.url))): string {
-  let dir = from;
-  for (;;) {
-    const pj = path.join(dir, 'package.json');
-    if (existsSync(pj)) {
-      try {
-        if ((JSON.parse(readFileSync(pj, 'utf8')) as { name?: string }).name === 'deploy-nn') return dir;
-      } catch {
-        // not ours; keep climbing
-      }
-    }
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error(`deploy-nn's package.json not found above ${from}`);
-    dir = up;
-  }
-}
-
 interface Asset {
   readonly file: string;
   readonly type: string;
 }
 
 /** The only paths the server answers with files: an exact-match table, so no request path can reach anything else. */
-export function dashboardAssets(root = packageRoot()): ReadonlyMap<string, Asset> {
+export function dashboardAssets(root = PACKAGE_ROOT): ReadonlyMap<string, Asset> {
   const pub = path.join(root, 'host', 'dashboard', 'public');
   const uplotDist = path.dirname(createRequire(path.join(root, 'package.json')).resolve('uplot'));
   const html = 'text/html; charset=utf-8';
