@@ -4,9 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { BoardProfile } from '../core/boards.js';
 import { PACKAGE_ROOT, userCacheDir } from '../core/paths.js';
+import { getTool } from '../core/tools.js';
 import { run } from './exec.js';
 
-const PIO_HINT = 'install PlatformIO (pip install platformio) or use --toolchain builtin';
+const PIO_HINT = `${getTool('platformio').otherInstall}, or use --toolchain builtin`;
 
 /** The folder holding platformio.ini (the package root): only read, never written. */
 export const PLATFORMIO_PROJECT = PACKAGE_ROOT;

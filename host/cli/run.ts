@@ -20,10 +20,14 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   sim: 3,
 };
 
-/** One clear line (plus a fix line when there is one) on stderr. */
+/** The line every missing-tool error ends with: the doctor lists everything else the machine lacks, in one go. */
+export const DOCTOR_POINTER = 'then: run `deploy-nn doctor` to see every tool this machine has and lacks';
+
+/** One clear line (plus a fix line when there is one, and the doctor's pointer for a missing tool) on stderr. */
 export function formatError(err: unknown): string {
   if (err instanceof DeployNnError) {
-    return `deploy-nn: ${err.message}${err.hint ? `\n  fix: ${err.hint}` : ''}`;
+    const doctor = err.code === 'toolchain-missing' ? `\n  ${DOCTOR_POINTER}` : '';
+    return `deploy-nn: ${err.message}${err.hint ? `\n  fix: ${err.hint}` : ''}${doctor}`;
   }
   const e = err as Error;
   return `deploy-nn: internal error: ${e?.stack ?? String(err)}`;

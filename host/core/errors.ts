@@ -67,12 +67,9 @@ export class ModelTooLargeError extends DeployNnError {
   }
 }
 
-/** The pointer every missing-tool error ends with: the doctor lists everything else the machine lacks, in one go. */
-export const DOCTOR_POINTER = 'run `deploy-nn doctor` to see every tool this machine has and lacks';
-
 export class ToolchainMissingError extends DeployNnError {
   constructor(tool: string, hint: string) {
-    super('toolchain-missing', `${tool} not found on PATH`, `${hint}\n  then: ${DOCTOR_POINTER}`);
+    super('toolchain-missing', `${tool} not found on PATH`, hint);
   }
 }
 
