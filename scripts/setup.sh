@@ -11,6 +11,8 @@ declare -A NEED=(
   [avr-size]=binutils-avr
   [socat]=socat
   [avrdude]=avrdude
+  [arduino-builder]=arduino-builder
+  [arduino-ctags]=arduino-ctags
   [chromium]=chromium
   [chromedriver]=chromium-driver
 )

@@ -1,13 +1,11 @@
 // Where artefacts live by default, so each stage can pick up the previous one's output without being told.
 import path from 'node:path';
 import type { BoardProfile } from './boards.js';
+import { cIdentifier } from './sketch-name.js';
 
-/** The sketch name for a model: its name as a C identifier (lowercase, [a-z0-9_], not starting with a digit). */
+/** The default sketch name for a model: its name as a C identifier, which is also a valid Arduino sketch name. */
 export function sketchName(modelName: string): string {
-  let id = modelName.toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^_+|_+$/g, '');
-  if (id === '') id = 'model';
-  if (/^[0-9]/.test(id)) id = `nn_${id}`;
-  return id.slice(0, 48);
+  return cIdentifier(modelName);
 }
 
 /** Project-relative root for generated sketches (default `generated/`). */
