@@ -74,7 +74,7 @@ export async function buildSketch(
   let built: { elfPath: string; hexPath: string };
   let avrSize = 'avr-size';
   if (toolchain === 'platformio') {
-    built = await buildWithPlatformio(named, board);
+    built = await buildWithPlatformio(named, board, libraries);
     avrSize = platformioAvrSize();
   } else if (toolchain === 'arduino-builder') {
     built = await buildWithArduinoBuilder(named, board, buildDir, libraries);
