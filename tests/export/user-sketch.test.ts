@@ -19,7 +19,7 @@ import { createAvrRunner } from '../../host/sim/avr-runner.js';
 import { runCommands } from '../cli-in-process.js';
 import { hasArduinoBuilder } from '../build/user-sketches.js';
 
-const SKETCH = fileURLToPath(new URL('./iris-logger/', import.meta.url));
+const SKETCH = fileURLToPath(new URL('../../examples/iris-logger/', import.meta.url));
 const work = mkdtempSync(path.join(tmpdir(), 'nn-user-sketch-'));
 const cli = (...args: string[]) => runCommands([registerTrain, registerExport, registerBuild], args);
 
