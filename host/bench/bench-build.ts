@@ -70,7 +70,7 @@ const rows = [
 ];
 
 const s = (x: number): string => `${x.toFixed(2)} s`.padStart(8);
-console.log(`build times on ${board.id}: first build (cold cache for the first row), rebuild unchanged, rebuild after the .ino changed (median of ${runs})`);
+console.log(`build times on ${board.id}: first build (empty cache at the start), rebuild unchanged, rebuild after the .ino changed (median of ${runs})`);
 console.log(`${'sketch'.padEnd(46)}${'toolchain'.padEnd(17)}${'first'.padStart(8)}${'rebuild'.padStart(9)}${'.ino'.padStart(9)}`);
 for (const r of rows) console.log(`${r.what.padEnd(46)}${r.toolchain.padEnd(17)}${s(r.first)} ${s(r.rebuild)} ${s(r.touched)}`);
 const gen = rows[1]!;

@@ -190,3 +190,12 @@ describe.skipIf(!hasArduinoBuilder)('exported libraries in a sketch (arduino-bui
     }
   }, 120_000);
 });
+
+describe('README', () => {
+  it('shows the example sketch exactly as examples/iris-logger/iris-logger.ino (the one the user-sketch test runs)', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const sketch = readFileSync(new URL('../../examples/iris-logger/iris-logger.ino', import.meta.url), 'utf8');
+    expect(readme).toContain(`## Use the model in your own sketch`);
+    expect(readme).toContain(`\`\`\`cpp\n${sketch}\`\`\``);
+  });
+});
