@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { BoardProfile } from '../core/boards.js';
 import { BuildFailedError, ModelTooLargeError, ToolchainMissingError, UsageError } from '../core/errors.js';
 import { arduinoAvrDir, cacheDir } from './builtin.js';
-import { compileFailure } from './compile-errors.js';
+import { compileFailure, isSketchFailure } from './compile-errors.js';
 import { terminalSafe } from '../core/terminal.js';
 
 export const ARDUINO_BUILDER_HINT = 'sudo apt-get install arduino-builder arduino-core-avr gcc-avr avr-libc';
@@ -129,7 +129,7 @@ export async function buildWithArduinoBuilder(
         );
         return;
       }
-      if (/error:|undefined reference/.test(text)) {
+      if (isSketchFailure(text, arduinoAvrDir())) {
         reject(compileFailure(text, { sketchDir: sketch.dir, buildDir, board }));
         return;
       }

@@ -57,6 +57,19 @@ export function parseCompileErrors(log: string): CompileDiagnostic[] {
   return out;
 }
 
+/**
+ * Whether a failed build is the sketch's doing: an error in a file outside the Arduino platform folder (the sketch, its
+ * libraries) or a link error. Errors only inside the platform's own core mean a broken installation (environment).
+ */
+export function isSketchFailure(log: string, platformDir: string): boolean {
+  const errors = parseCompileErrors(log);
+  const platform = path.resolve(platformDir) + path.sep;
+  if (errors.some((d) => !path.resolve(d.file).startsWith(platform))) return true;
+  return errors.length === 0 && UNDEFINED_REFERENCE_ANYWHERE.test(log);
+}
+
+const UNDEFINED_REFERENCE_ANYWHERE = /undefined reference to /;
+
 /** The fix for a missing header: the library's likely name and the two ways to install it. */
 export function missingLibraryHint(header: string): string {
   const name = path.basename(header).replace(/\.(h|hpp|hh)$/, '');

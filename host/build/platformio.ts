@@ -8,8 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { BOARDS } from '../core/boards.js';
 import type { BoardProfile } from '../core/boards.js';
-import { UsageError } from '../core/errors.js';
+import { BuildFailedError, UsageError } from '../core/errors.js';
 import { cacheDir } from './builtin.js';
+import { compileFailure, isSketchFailure } from './compile-errors.js';
 import { run } from './exec.js';
 
 export const PIO_HINT = 'install PlatformIO (pip install platformio) or use --toolchain builtin or arduino-builder';
@@ -93,7 +94,14 @@ export async function buildWithPlatformio(
   libraries: readonly string[] = [],
 ): Promise<{ elfPath: string; hexPath: string }> {
   const project = await platformioProject(sketch, board, libraries);
-  await run('pio', ['run', '-d', project, '-e', board.id], { what: `pio run -e ${board.id}`, hint: PIO_HINT });
+  try {
+    await run('pio', ['run', '-d', project, '-e', board.id], { what: `pio run -e ${board.id}`, hint: PIO_HINT });
+  } catch (e) {
+    // The compiler's errors in the sketch or its libraries are the user's input; PlatformIO's own packages are not.
+    const packages = path.join(os.homedir(), '.platformio', 'packages');
+    if (e instanceof BuildFailedError && isSketchFailure(e.log, packages)) throw compileFailure(e.log, { sketchDir: sketch.dir, board });
+    throw e;
+  }
   return platformioOutputs(project, board);
 }
 

@@ -2,7 +2,7 @@
 // missing library, and the compiler's text escaped before it reaches the terminal.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compileFailure, MAX_ERROR_LINES, missingLibraryHint, parseCompileErrors, userPath } from '../../host/build/compile-errors.js';
+import { compileFailure, isSketchFailure, MAX_ERROR_LINES, missingLibraryHint, parseCompileErrors, userPath } from '../../host/build/compile-errors.js';
 import { registerBuild } from '../../host/cli/commands/build.js';
 import { getBoard } from '../../host/core/boards.js';
 import { SketchCompileError } from '../../host/core/errors.js';
@@ -48,6 +48,14 @@ describe('reading a compiler log (no compiler needed)', () => {
     const e = compileFailure("/s/s.ino:1:1: error: bad \u001b[2Jthing\u0007 here", { sketchDir: '/s', board: uno, cwd: '/' });
     expect(e.message).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
     expect(e.message).toContain('bad \\x1b[2Jthing\\x07 here');
+  });
+
+  it('tells the sketch\'s errors (exit 2) from a broken Arduino core installation (environment)', () => {
+    const core = "/usr/share/arduino/hardware/arduino/avr/cores/arduino/WString.cpp:29:47: error: 'DECIMAL_DIG' was not declared in this scope";
+    expect(isSketchFailure(core, '/usr/share/arduino/hardware/arduino/avr')).toBe(false);
+    expect(isSketchFailure(`${core}\n/s/s.ino:1:1: error: x`, '/usr/share/arduino/hardware/arduino/avr')).toBe(true);
+    expect(isSketchFailure("s.ino.cpp.o: In function `loop':\ns.ino.cpp:(.text.loop+0x2): undefined reference to `nope()'", '/p')).toBe(true);
+    expect(isSketchFailure('arduino-builder: some other trouble', '/p')).toBe(false);
   });
 
   it('names a missing library and both ways to install it', () => {

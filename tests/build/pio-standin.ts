@@ -29,6 +29,16 @@ const libDirs = [];
 const m = /^lib_extra_dirs\s*=\s*\n((?:[ \t]+.+\n?)*)/m.exec(ini);
 if (m) for (const l of m[1].split('\n')) if (l.trim()) libDirs.push(l.trim());
 fs.appendFileSync(log, JSON.stringify({ argv, cwd: process.cwd(), project, env, targets, srcDir, inos, libDirs }) + '\n');
+for (const ino of inos) {
+  const lines = fs.readFileSync(path.join(srcDir, ino), 'utf8').split('\n');
+  const bad = lines.findIndex((l) => l.includes('STANDIN_COMPILE_ERROR'));
+  if (bad >= 0) {
+    process.stdout.write('Compiling .pio/build/' + env + '/src/' + ino + '.cpp.o\n');
+    process.stderr.write(path.join(srcDir, ino) + ':' + (bad + 1) + ':3: error: \'STANDIN_COMPILE_ERROR\' was not declared in this scope\n');
+    process.stdout.write('*** [.pio/build/' + env + '/src/' + ino + '.cpp.o] Error 1\n');
+    process.exit(1);
+  }
+}
 if (!targets.includes('nobuild')) {
   const out = path.join(project, '.pio', 'build', env);
   fs.mkdirSync(out, { recursive: true });

@@ -11,6 +11,7 @@ import { platformioIni, SRC_FILTER } from '../../host/build/platformio.js';
 import { uploadFirmware } from '../../host/build/upload.js';
 import { BOARDS, getBoard } from '../../host/core/boards.js';
 import type { BuildResult } from '../../host/core/artifacts.js';
+import { BuildFailedError, SketchCompileError } from '../../host/core/errors.js';
 import { goldenModel } from '../fixtures/models/models.js';
 import { installPioStandIn } from './pio-standin.js';
 import type { PioCall } from './pio-standin.js';
@@ -102,9 +103,18 @@ describe.skipIf(!hasAvrGcc)('deploy-nn with a stand-in pio on PATH', () => {
     expect(last().argv).toEqual(['run', '-d', sketch.dir, '-e', 'uno', '-t', 'nobuild', '-t', 'upload', '--upload-port', port]);
   });
 
-  it('a project layout pio would refuse (env missing) fails as a build error, naming pio', async () => {
+  it("the compiler's errors under pio are the user's input (exit 2 error at the sketch's line)", async () => {
+    const sketch = sketchFolder('pio-broken', { 'pio-broken.ino': 'void setup() {}\nvoid loop() {\n  STANDIN_COMPILE_ERROR;\n}\n' });
+    const err = await buildSketch(sketch, uno).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SketchCompileError);
+    expect((err as Error).message).toContain(`${path.join(sketch.dir, 'pio-broken.ino')}:3:3: error: 'STANDIN_COMPILE_ERROR' was not declared`);
+  });
+
+  it('a project layout pio would refuse (env missing) fails as a build error (environment, exit 3), naming pio', async () => {
     const sketch = await generatedSketch(goldenModel(), uno);
     writeFileSync(path.join(sketch.dir, 'platformio.ini'), '[platformio]\nsrc_dir = .\n');
-    await expect(buildSketch(sketch, uno, { toolchain: 'platformio' })).rejects.toThrow(/pio run -e uno failed/);
+    const err = await buildSketch(sketch, uno, { toolchain: 'platformio' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BuildFailedError);
+    expect((err as Error).message).toMatch(/pio run -e uno failed/);
   });
 });
