@@ -13,6 +13,7 @@ declare -A NEED=(
   [avrdude]=avrdude
   [arduino-builder]=arduino-builder
   [arduino-ctags]=arduino-ctags
+  [unzip]=unzip
   [chromium]=chromium
   [chromedriver]=chromium-driver
 )
