@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BoardProfile } from '../core/boards.js';
 import type { BuildResult } from '../core/artifacts.js';
-import { BuildFailedError, ModelTooLargeError, UsageError } from '../core/errors.js';
+import { BuildFailedError, ModelTooLargeError, SketchCompileError, UsageError } from '../core/errors.js';
 import { defaultBuildDir } from '../core/paths.js';
 import { buildWithArduinoBuilder, librariesDirs } from './arduino-builder.js';
 import { readSectionSizes } from './avr-size.js';
@@ -84,7 +84,12 @@ export async function buildSketch(
     } catch (e) {
       // The sketch's own code failed to compile: the user's input, shown as file:line.
       if (e instanceof BuildFailedError && /^(compiling (?!the Arduino core)|linking failed: .*undefined reference)/.test(e.message)) {
-        throw compileFailure(e.log, { sketchDir: dir, buildDir, board });
+        const failure = compileFailure(e.log, { sketchDir: dir, buildDir, board });
+        if (/was not declared in this scope/.test(failure.message)) {
+          // The fast path makes no prototypes: a function used before its definition needs the Arduino build.
+          throw new SketchCompileError(failure.message, `${failure.hint ?? ''}; the builtin toolchain makes no prototypes: build with --toolchain arduino-builder`.replace(/^; /, ''), failure.log);
+        }
+        throw failure;
       }
       throw e;
     }

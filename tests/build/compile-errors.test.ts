@@ -97,5 +97,6 @@ describe.skipIf(!hasArduinoBuilder)('deploy-nn build of a sketch that does not c
     const r = await build('--sketch', s.dir, '--toolchain', 'builtin');
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(new RegExp(`${path.join(s.dir, 'plain.ino').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2:\\d+: error: .nope. was not declared`));
+    expect(r.stderr).toContain('build with --toolchain arduino-builder');
   }, 60_000);
 });
