@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { BoardProfile } from '../core/boards.js';
 import { BuildFailedError, ModelTooLargeError, ToolchainMissingError, UsageError } from '../core/errors.js';
 import { arduinoAvrDir, cacheDir } from './builtin.js';
-import { compileFailure, isSketchFailure } from './compile-errors.js';
+import { compileFailure, isSketchFailure, linkerSizeError } from './compile-errors.js';
 import { terminalSafe } from '../core/terminal.js';
 
 export const ARDUINO_BUILDER_HINT = 'sudo apt-get install arduino-builder arduino-core-avr gcc-avr avr-libc';
@@ -58,19 +58,8 @@ export function arduinoBuilderArgs(opts: {
 function tooLarge(log: string, board: BoardProfile): ModelTooLargeError | undefined {
   const flash = /Sketch uses (\d+) bytes/.exec(log);
   const ram = /Global variables use (\d+) bytes/.exec(log);
-  const region = /region [`'](text|data)' overflowed by (\d+) bytes/.exec(log);
-  if (region?.[1] === 'text') {
-    return new ModelTooLargeError(
-      `the sketch needs ${region[2]} bytes more flash than the ${board.name} (${board.id}) has (${board.flashBytes})`,
-      'make the sketch or its model smaller (fewer or narrower layers), or pick a board with more flash',
-    );
-  }
-  if (region?.[1] === 'data') {
-    return new ModelTooLargeError(
-      `the sketch's static data needs ${region[2]} bytes more SRAM than the ${board.name} (${board.id}) has (${board.sramBytes})`,
-      'use smaller buffers and F("...") for strings, or pick a board with more SRAM',
-    );
-  }
+  const linker = linkerSizeError(log, board);
+  if (linker) return linker;
   if (/Sketch too big/i.test(log)) {
     return new ModelTooLargeError(
       `the sketch needs ${flash?.[1] ?? 'more than'} bytes of flash on the ${board.name} (${board.id}), which has ${board.flashBytes}`,

@@ -9,7 +9,7 @@ import { defaultBuildDir } from '../core/paths.js';
 import { buildWithArduinoBuilder, librariesDirs } from './arduino-builder.js';
 import { readSectionSizes } from './avr-size.js';
 import { buildWithAvrGcc } from './builtin.js';
-import { compileFailure } from './compile-errors.js';
+import { compileFailure, linkerSizeError } from './compile-errors.js';
 import { buildWithPlatformio, hasPlatformio, platformioAvrSize } from './platformio.js';
 import { checkSketchName } from '../core/sketch-name.js';
 import { isGeneratedSketch, pickToolchain, TOOLCHAINS } from './toolchains.js';
@@ -82,6 +82,8 @@ export async function buildSketch(
     try {
       built = await buildWithAvrGcc(named, board, buildDir);
     } catch (e) {
+      const tooLarge = e instanceof BuildFailedError ? linkerSizeError(e.log, board) : undefined;
+      if (tooLarge) throw tooLarge;
       // The sketch's own code failed to compile: the user's input, shown as file:line.
       if (e instanceof BuildFailedError && /^(compiling (?!the Arduino core)|linking failed: .*undefined reference)/.test(e.message)) {
         const failure = compileFailure(e.log, { sketchDir: dir, buildDir, board });

@@ -2,7 +2,7 @@
 // rather than the build folder's copies, and a fix line where the cause is known (a library that is not installed).
 import path from 'node:path';
 import type { BoardProfile } from '../core/boards.js';
-import { SketchCompileError } from '../core/errors.js';
+import { ModelTooLargeError, SketchCompileError } from '../core/errors.js';
 import { terminalSafe } from '../core/terminal.js';
 
 /** At most this many error lines are shown; the whole log stays on the error object. */
@@ -117,4 +117,32 @@ export function compileFailure(log: string, ctx: CompileFailureContext): SketchC
   }
   const head = `the sketch ${path.basename(ctx.sketchDir)} does not compile for the ${ctx.board.name} (${ctx.board.id})`;
   return new SketchCompileError(terminalSafe([`${head}:`, ...shown].join('\n')), hint === undefined ? undefined : terminalSafe(hint), log);
+}
+
+const FLASH_FIX = 'make the sketch or its model smaller (fewer or narrower layers), or pick a board with more flash';
+const SRAM_FIX = 'use smaller buffers and F("...") for strings, or pick a board with more SRAM';
+
+/**
+ * The linker's "does not fit" messages as a size refusal (the user's input, like the estimate before generating):
+ * `region 'text' overflowed by N bytes`, or a section "not within region" text/data.
+ */
+export function linkerSizeError(log: string, board: BoardProfile): ModelTooLargeError | undefined {
+  const over = /region [`'](text|data)' overflowed by (\d+) bytes/.exec(log);
+  if (over?.[1] === 'text') {
+    return new ModelTooLargeError(`the sketch needs ${over[2]} bytes more flash than the ${board.name} (${board.id}) has (${board.flashBytes})`, FLASH_FIX);
+  }
+  if (over?.[1] === 'data') {
+    return new ModelTooLargeError(`the sketch's static data needs ${over[2]} bytes more SRAM than the ${board.name} (${board.id}) has (${board.sramBytes})`, SRAM_FIX);
+  }
+  const outside = /section [`'](\.\w+)' is not within region [`'](text|data)'/.exec(log);
+  if (outside?.[2] === 'text') {
+    return new ModelTooLargeError(`the sketch does not fit the ${board.flashBytes} bytes of flash of the ${board.name} (${board.id})`, FLASH_FIX);
+  }
+  if (outside?.[2] === 'data') {
+    return new ModelTooLargeError(
+      `the sketch's static data (${outside[1]}) does not fit the ${board.sramBytes} bytes of SRAM of the ${board.name} (${board.id})`,
+      SRAM_FIX,
+    );
+  }
+  return undefined;
 }

@@ -10,7 +10,7 @@ import { BOARDS } from '../core/boards.js';
 import type { BoardProfile } from '../core/boards.js';
 import { BuildFailedError, UsageError } from '../core/errors.js';
 import { cacheDir } from './builtin.js';
-import { compileFailure, isSketchFailure } from './compile-errors.js';
+import { compileFailure, isSketchFailure, linkerSizeError } from './compile-errors.js';
 import { run } from './exec.js';
 
 export const PIO_HINT = 'install PlatformIO (pip install platformio) or use --toolchain builtin or arduino-builder';
@@ -98,6 +98,8 @@ export async function buildWithPlatformio(
     await run('pio', ['run', '-d', project, '-e', board.id], { what: `pio run -e ${board.id}`, hint: PIO_HINT });
   } catch (e) {
     // The compiler's errors in the sketch or its libraries are the user's input; PlatformIO's own packages are not.
+    const tooLarge = e instanceof BuildFailedError ? linkerSizeError(e.log, board) : undefined;
+    if (tooLarge) throw tooLarge;
     const packages = path.join(os.homedir(), '.platformio', 'packages');
     if (e instanceof BuildFailedError && isSketchFailure(e.log, packages)) throw compileFailure(e.log, { sketchDir: sketch.dir, board });
     throw e;

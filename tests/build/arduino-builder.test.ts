@@ -95,7 +95,7 @@ describe.skipIf(!hasArduinoBuilder)('arduino-builder path', () => {
     expect(viaBuilder.flashBytes).toBeLessThan(getBoard('uno').flashBytes);
   }, 120_000);
 
-  it('refuses a user sketch whose flash does not fit, naming the board and the bytes over (exit code 2 error)', async () => {
+  it('refuses a user sketch whose flash or SRAM does not fit, naming the board and the figures (exit code 2 errors)', async () => {
     const sketch = sketchFolder('too_big', {
       'too_big.ino': [
         'const uint8_t a[20000] PROGMEM = {1};',
@@ -109,5 +109,14 @@ describe.skipIf(!hasArduinoBuilder)('arduino-builder path', () => {
     expect((err as Error).message).toMatch(/needs \d+ bytes more flash than the Arduino Uno \(uno\) has \(32256\)/);
     // The same sketch fits the Mega.
     expect((await buildSketch(sketch, getBoard('mega2560'))).flashBytes).toBeGreaterThan(40000);
+    const ram = sketchFolder('too_much_ram', {
+      'too_much_ram.ino': 'volatile uint8_t buf[3000];\nvoid setup() { Serial.begin(9600); buf[millis() % 3000] = 1; Serial.println(buf[micros() % 3000]); }\nvoid loop() {}\n',
+    });
+    for (const toolchain of ['arduino-builder', 'builtin'] as const) {
+      const e = await buildSketch(ram, getBoard('uno'), { toolchain }).catch((x: unknown) => x);
+      expect(e, toolchain).toBeInstanceOf(ModelTooLargeError);
+      expect((e as Error).message).toBe("the sketch's static data (.bss) does not fit the 2048 bytes of SRAM of the Arduino Uno (uno)");
+    }
+    expect((await buildSketch(ram, getBoard('mega2560'))).sramBytes).toBeGreaterThan(3000);
   }, 120_000);
 });
