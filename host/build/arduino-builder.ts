@@ -2,7 +2,7 @@
 // prototypes, several .ino tabs, .h/.c/.cpp tabs, the core's bundled libraries and a user libraries folder.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { copyFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { BoardProfile } from '../core/boards.js';
@@ -135,6 +135,11 @@ export async function buildWithArduinoBuilder(
     if (!(e instanceof BuildFailedError && /Build options changed/.test(e.log) && /ctags_target_for_gcc_minus_e/.test(e.log))) throw e;
     log = await once();
   }
+  // Also as firmware.elf/.hex, the names every other path leaves (defaultHexPath: what sim, verify and monitor look for).
   const base = path.join(buildDir, `${sketch.name}.ino`);
-  return { elfPath: `${base}.elf`, hexPath: `${base}.hex`, log };
+  const elfPath = path.join(buildDir, 'firmware.elf');
+  const hexPath = path.join(buildDir, 'firmware.hex');
+  await copyFile(`${base}.elf`, elfPath);
+  await copyFile(`${base}.hex`, hexPath);
+  return { elfPath, hexPath, log };
 }

@@ -1,6 +1,7 @@
 // User sketches built as the Arduino IDE builds them (arduino-builder): prototypes, tabs, bundled and user libraries,
 // the toolchain table, and sizes refused when they do not fit.
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { defaultHexPath } from '../../host/core/paths.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,7 +69,8 @@ describe.skipIf(!hasArduinoBuilder)('arduino-builder path', () => {
       expect(b.boardId).toBe(board.id);
       expect(b.flashBytes).toBeGreaterThan(2000);
       expect(b.flashBytes).toBeLessThan(board.flashBytes);
-      expect(b.hexPath).toBe(path.join(sketch.dir, `build-${board.id}`, `${sketch.name}.ino.hex`));
+      expect(b.hexPath).toBe(defaultHexPath(sketch.dir, board));
+      expect(readFileSync(b.hexPath)).toEqual(readFileSync(path.join(sketch.dir, `build-${board.id}`, `${sketch.name}.ino.hex`)));
     }
   }, 120_000);
 
