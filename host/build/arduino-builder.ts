@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { BoardProfile } from '../core/boards.js';
 import { BuildFailedError, ModelTooLargeError, ToolchainMissingError, UsageError } from '../core/errors.js';
 import { arduinoAvrDir, cacheDir } from './builtin.js';
-import { compileFailure, isSketchFailure, linkerSizeError } from './compile-errors.js';
+import { compileFailure, FLASH_FIX, isSketchFailure, linkerSizeError, SRAM_FIX } from './compile-errors.js';
 import { terminalSafe } from '../core/terminal.js';
 
 export const ARDUINO_BUILDER_HINT = 'sudo apt-get install arduino-builder arduino-core-avr gcc-avr avr-libc';
@@ -63,13 +63,13 @@ function tooLarge(log: string, board: BoardProfile): ModelTooLargeError | undefi
   if (/Sketch too big/i.test(log)) {
     return new ModelTooLargeError(
       `the sketch needs ${flash?.[1] ?? 'more than'} bytes of flash on the ${board.name} (${board.id}), which has ${board.flashBytes}`,
-      'make the sketch or its model smaller (fewer or narrower layers), or pick a board with more flash',
+      FLASH_FIX,
     );
   }
   if (/Not enough memory/i.test(log)) {
     return new ModelTooLargeError(
       `the sketch's static data takes ${ram?.[1] ?? 'more than'} bytes of SRAM on the ${board.name} (${board.id}), which has ${board.sramBytes}`,
-      'use smaller buffers and F("...") for strings, or pick a board with more SRAM',
+      SRAM_FIX,
     );
   }
   return undefined;
@@ -123,7 +123,7 @@ export async function buildWithArduinoBuilder(
         return;
       }
       const first = text.split('\n').find((l) => l.trim() !== '' && !l.startsWith('WARNING')) ?? '';
-      reject(new BuildFailedError(`arduino-builder failed: ${first}`, `$ arduino-builder ${args.join(' ')}\n${text}`));
+      reject(new BuildFailedError(terminalSafe(`arduino-builder failed: ${first}`), `$ arduino-builder ${args.join(' ')}\n${text}`));
     });
   });
   let log: string;

@@ -9,7 +9,7 @@ import { defaultBuildDir } from '../core/paths.js';
 import { buildWithArduinoBuilder, librariesDirs } from './arduino-builder.js';
 import { readSectionSizes } from './avr-size.js';
 import { buildWithAvrGcc } from './builtin.js';
-import { compileFailure, linkerSizeError } from './compile-errors.js';
+import { compileFailure, FLASH_FIX, linkerSizeError, SRAM_FIX } from './compile-errors.js';
 import { buildWithPlatformio, hasPlatformio, platformioAvrSize } from './platformio.js';
 import { checkSketchName } from '../core/sketch-name.js';
 import { isGeneratedSketch, pickToolchain, TOOLCHAINS } from './toolchains.js';
@@ -40,13 +40,13 @@ export function checkBuiltSize(b: BuildResult, board: BoardProfile): void {
   if (b.flashBytes > b.flashLimit) {
     throw new ModelTooLargeError(
       `the sketch takes ${b.flashBytes} bytes of flash on the ${board.name} (${board.id}), which has ${b.flashLimit}`,
-      'make the sketch or its model smaller (fewer or narrower layers), or pick a board with more flash',
+      FLASH_FIX,
     );
   }
   if (b.sramBytes > b.sramLimit) {
     throw new ModelTooLargeError(
       `the sketch's static data takes ${b.sramBytes} bytes of SRAM on the ${board.name} (${board.id}), which has ${b.sramLimit}`,
-      'use smaller buffers and F("...") for strings, or pick a board with more SRAM',
+      SRAM_FIX,
     );
   }
 }

@@ -119,8 +119,8 @@ export function compileFailure(log: string, ctx: CompileFailureContext): SketchC
   return new SketchCompileError(terminalSafe([`${head}:`, ...shown].join('\n')), hint === undefined ? undefined : terminalSafe(hint), log);
 }
 
-const FLASH_FIX = 'make the sketch or its model smaller (fewer or narrower layers), or pick a board with more flash';
-const SRAM_FIX = 'use smaller buffers and F("...") for strings, or pick a board with more SRAM';
+export const FLASH_FIX = 'make the sketch or its model smaller (fewer or narrower layers), or pick a board with more flash';
+export const SRAM_FIX = 'use smaller buffers and F("...") for strings, or pick a board with more SRAM';
 
 /**
  * The linker's "does not fit" messages as a size refusal (the user's input, like the estimate before generating):

@@ -97,6 +97,14 @@ describe.skipIf(!hasArduinoBuilder)('arduino-builder path', () => {
     expect(viaBuilder.flashBytes).toBeLessThan(getBoard('uno').flashBytes);
   }, 120_000);
 
+  it('builds again when the options change (another libraries folder), though arduino-builder empties its build folder then', async () => {
+    const sketch = multiTabSketch('options_change');
+    const first = await buildSketch(sketch, getBoard('uno'));
+    const again = await buildSketch(sketch, getBoard('uno'), { libraries: [mkdtempSync(path.join(tmpdir(), 'nn-libs-'))] });
+    expect(again.flashBytes).toBe(first.flashBytes);
+    expect(readFileSync(path.join(path.dirname(again.hexPath), 'build.options.json'), 'utf8')).toContain('nn-libs-');
+  }, 60_000);
+
   it('refuses a user sketch whose flash or SRAM does not fit, naming the board and the figures (exit code 2 errors)', async () => {
     const sketch = sketchFolder('too_big', {
       'too_big.ino': [
