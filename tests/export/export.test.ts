@@ -131,6 +131,23 @@ describe('deploy-nn export', () => {
     }
   });
 
+  it('--name exports a second library from a model of the same name, beside the first', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'nn-export-'));
+    const modelPath = path.join(dir, 'model.json');
+    writeFileSync(modelPath, serializeModel(goldenModel()));
+    expect((await runCommands([registerExport], ['export', '--model', modelPath, '--out', dir])).code).toBe(0);
+    const r = await runCommands([registerExport], ['export', '--model', modelPath, '--out', dir, '--name', 'kitchen_v2', '--json']);
+    expect(r.code).toBe(0);
+    const res = JSON.parse(r.stdout) as { name: string; files: string[] };
+    expect(res.name).toBe('kitchen_v2');
+    expect(res.files).toContain('src/kitchen_v2.h');
+    expect(readFileSync(path.join(dir, 'kitchen_v2', 'src', 'kitchen_v2.h'), 'utf8')).toContain('namespace kitchen_v2 {');
+    expect(readdirSync(dir).sort()).toEqual(['golden_demo_nn', 'golden_demo_nn.zip', 'kitchen_v2', 'kitchen_v2.zip', 'model.json']);
+    const bad = await runCommands([registerExport], ['export', '--model', modelPath, '--out', dir, '--name', 'my-lib']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('library name "my-lib" is not a C identifier');
+  });
+
   it('refuses to replace a folder it did not write, and a model too large for the board (exit 2)', async () => {
     const own = mkdtempSync(path.join(tmpdir(), 'nn-export-'));
     const { mkdirSync } = await import('node:fs');
