@@ -127,7 +127,8 @@ export async function buildWithAvrGcc(sketch: { dir: string; name: string }, boa
     [inoCpp, ...others].map((src) => async () => {
       const obj = path.join(objDir, `${path.basename(src)}.o`);
       const [cmd, args] = compileArgs(src, obj, flags, ['-Wall']);
-      await run(cmd, args, { what: `compiling ${path.basename(src)}` });
+      // LC_ALL=C: plain quotes in the compiler's messages, which are shown to the user.
+      await run(cmd, args, { what: `compiling ${path.basename(src)}`, env: { ...process.env, LC_ALL: 'C' } });
       return obj;
     }),
     JOBS,

@@ -2,6 +2,7 @@
 import { execFile } from 'node:child_process';
 import { BuildFailedError, ToolchainMissingError } from '../core/errors.js';
 import { aptInstallLine } from '../core/tools.js';
+import { terminalSafe } from '../core/terminal.js';
 
 export interface ExecResult {
   readonly stdout: string;
@@ -31,7 +32,7 @@ export function run(
         const lines = log.split('\n');
         // The line that says what went wrong: the compiler's or the linker's, not collect2's summary.
         const first = lines.find((l) => /error:|not within region|undefined reference|overflowed/.test(l) && !l.startsWith('collect2')) ?? lines[0] ?? '';
-        reject(new BuildFailedError(`${opts.what ?? cmd} failed: ${first}`, `$ ${cmd} ${args.join(' ')}\n${log}`));
+        reject(new BuildFailedError(terminalSafe(`${opts.what ?? cmd} failed: ${first}`), `$ ${cmd} ${args.join(' ')}\n${log}`));
         return;
       }
       resolve({ stdout, stderr });

@@ -20,7 +20,7 @@ export async function uploadFirmware(build: BuildResult, board: BoardProfile, po
   }
   if (!existsSync(port)) throw new PortNotFoundError(port);
   if (build.toolchain === 'platformio') {
-    await uploadWithPlatformio(board, port);
+    await uploadWithPlatformio(board, port, build.hexPath);
     return;
   }
   await run('avrdude', avrdudeArgs(build.hexPath, board, port), {

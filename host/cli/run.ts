@@ -11,6 +11,7 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   'too-large': 2,
   'toolchain-missing': 3,
   'build-failed': 3,
+  'sketch-compile': 2,
   'port-not-found': 3,
   'board-not-ready': 3,
   'hash-mismatch': 3,

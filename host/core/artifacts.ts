@@ -45,7 +45,7 @@ export interface SizeEstimate {
 /** A built firmware image and its real size (from avr-size). */
 export interface BuildResult {
   readonly boardId: string;
-  readonly toolchain: 'platformio' | 'builtin';
+  readonly toolchain: 'builtin' | 'arduino-builder' | 'platformio';
   readonly hexPath: string;
   readonly elfPath: string;
   /** .text + .data */

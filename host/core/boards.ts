@@ -22,6 +22,8 @@ export interface BoardProfile {
   readonly extraDefines: readonly string[];
   /** PlatformIO `board =` value. */
   readonly pioBoard: string;
+  /** Arduino fully qualified board name (boards.txt id and its menu options), for arduino-builder. */
+  readonly fqbn: string;
   /** Baud rate of the bridge protocol. */
   readonly baud: number;
   /** Hardware serial receive buffer, bytes (the host never has more than this in the board's buffer). */
@@ -45,6 +47,7 @@ export const BOARDS: readonly BoardProfile[] = [
     arduinoBoardDefine: 'ARDUINO_AVR_UNO',
     extraDefines: [],
     pioBoard: 'uno',
+    fqbn: 'arduino:avr:uno',
     baud: 115_200,
     rxBufferBytes: 64,
     upload: { protocol: 'arduino', baud: 115_200 },
@@ -62,6 +65,7 @@ export const BOARDS: readonly BoardProfile[] = [
     arduinoBoardDefine: 'ARDUINO_AVR_NANO',
     extraDefines: [],
     pioBoard: 'nanoatmega328',
+    fqbn: 'arduino:avr:nano:cpu=atmega328',
     baud: 115_200,
     rxBufferBytes: 64,
     upload: { protocol: 'arduino', baud: 57_600 },
@@ -79,6 +83,7 @@ export const BOARDS: readonly BoardProfile[] = [
     arduinoBoardDefine: 'ARDUINO_AVR_MEGA2560',
     extraDefines: [],
     pioBoard: 'megaatmega2560',
+    fqbn: 'arduino:avr:mega:cpu=atmega2560',
     baud: 115_200,
     rxBufferBytes: 64,
     upload: { protocol: 'wiring', baud: 115_200 },
@@ -96,6 +101,7 @@ export const BOARDS: readonly BoardProfile[] = [
     arduinoBoardDefine: 'ARDUINO_AVR_LEONARDO',
     extraDefines: ['USB_VID=0x2341', 'USB_PID=0x8036', 'USB_MANUFACTURER="Unknown"', 'USB_PRODUCT="Arduino Leonardo"'],
     pioBoard: 'leonardo',
+    fqbn: 'arduino:avr:leonardo',
     baud: 115_200,
     rxBufferBytes: 64,
     upload: { protocol: 'avr109', baud: 57_600 },

@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'too-large'
   | 'toolchain-missing'
   | 'build-failed'
+  | 'sketch-compile'
   | 'port-not-found'
   | 'board-not-ready'
   | 'hash-mismatch'
@@ -77,6 +78,15 @@ export class BuildFailedError extends DeployNnError {
   readonly log: string;
   constructor(message: string, log: string) {
     super('build-failed', message);
+    this.log = log;
+  }
+}
+
+/** The sketch itself does not compile or link (the user's code, a library it needs): the message holds the first errors. */
+export class SketchCompileError extends DeployNnError {
+  readonly log: string;
+  constructor(message: string, hint: string | undefined, log: string) {
+    super('sketch-compile', message, hint);
     this.log = log;
   }
 }

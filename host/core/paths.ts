@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BoardProfile } from './boards.js';
+import { cIdentifier } from './sketch-name.js';
 
 /**
  * The package root: two folders above this file, whether it runs from host/core/ (sources), dist/core/ (a clone or an
@@ -48,12 +49,9 @@ export function userCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(base, 'deploy-nn');
 }
 
-/** The sketch name for a model: its name as a C identifier (lowercase, [a-z0-9_], not starting with a digit). */
+/** The default sketch name for a model: its name as a C identifier, which is also a valid Arduino sketch name. */
 export function sketchName(modelName: string): string {
-  let id = modelName.toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^_+|_+$/g, '');
-  if (id === '') id = 'model';
-  if (/^[0-9]/.test(id)) id = `nn_${id}`;
-  return id.slice(0, 48);
+  return cIdentifier(modelName);
 }
 
 /** Root for generated sketches, relative to the working folder (default `generated/`). */

@@ -12,7 +12,8 @@ export type ToolId =
   | 'avrdude'
   | 'socat'
   | 'chromium'
-  | 'strace';
+  | 'strace'
+  | 'unzip';
 
 /** How a tool is found and its version read. */
 export type ToolProbe =
@@ -115,6 +116,12 @@ export const TOOLS: readonly ToolSpec[] = [
     probe: { kind: 'command', commands: ['strace'], args: ['-V'], version: /strace -- version (\d+\.\d+(?:\.\d+)?)/ },
     debian: ['strace'],
   },
+  {
+    id: 'unzip',
+    name: 'unzip',
+    probe: { kind: 'command', commands: ['unzip'], args: ['-v'], version: /UnZip (\d+\.\d+)/ },
+    debian: ['unzip'],
+  },
 ];
 
 /** One way to get a stage done: every tool in `needs` present. */
@@ -123,7 +130,7 @@ export interface StageRoute {
   readonly needs: readonly ToolId[];
 }
 
-export type StageId = 'run' | 'build' | 'sim' | 'upload' | 'dashboard-tests' | 'package-tests';
+export type StageId = 'run' | 'build' | 'sim' | 'upload' | 'dashboard-tests' | 'package-tests' | 'export-tests';
 
 export interface StageSpec {
   readonly id: StageId;
@@ -161,6 +168,12 @@ export const STAGES: readonly StageSpec[] = [
     id: 'package-tests',
     what: 'the package test\'s write check (npm test)',
     routes: [{ via: 'strace', needs: ['strace'] }],
+    mainJob: false,
+  },
+  {
+    id: 'export-tests',
+    what: 'the library .zip check (npm test)',
+    routes: [{ via: 'unzip', needs: ['unzip'] }],
     mainJob: false,
   },
 ];

@@ -22,6 +22,7 @@ import { startVirtualBoard } from '../sim/virtual-board.js';
 import { openSerialTransport } from '../bridge/transport.js';
 import { createSession } from '../bridge/session.js';
 import type { RowInput } from '../bridge/session.js';
+import type { ToolchainChoice } from '../build/toolchains.js';
 
 export type Stage = 'train' | 'generate' | 'build' | 'upload' | 'sim' | 'verify';
 
@@ -43,7 +44,7 @@ export interface DeployOptions {
   readonly generatedDir?: string;
   /** Folder for model.json, the JSONL row log and report.json (default `out/<sketch name>`). */
   readonly outDir?: string;
-  readonly toolchain?: 'auto' | 'builtin' | 'platformio';
+  readonly toolchain?: ToolchainChoice;
   /** Stage notices and training progress, for the terminal. */
   readonly onStage?: (stage: Stage, message: string) => void;
   readonly onTrainProgress?: (p: TrainProgress) => void;

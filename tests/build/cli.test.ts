@@ -54,7 +54,7 @@ describe('deploy-nn generate', () => {
 
 describe('deploy-nn build and upload', () => {
   it('refuses an unknown toolchain and --sketch with --model', async () => {
-    expect((await run('build', '--toolchain', 'gcc', '--model', modelPath)).stderr).toMatch(/unknown toolchain "gcc"\n  fix: choose one of: auto, builtin, platformio/);
+    expect((await run('build', '--toolchain', 'gcc', '--model', modelPath)).stderr).toMatch(/unknown toolchain "gcc"\n  fix: choose one of: auto, builtin, arduino-builder, platformio/);
     expect((await run('build', '--sketch', dir, '--model', modelPath)).code).toBe(2);
   });
 

@@ -130,6 +130,8 @@ describe('writer', () => {
     const root = mkdtempSync(path.join(tmpdir(), 'nn-o-'));
     const s = await generateSketch(goldenModel(), getBoard('uno'), { outDir: path.join(root, 'MySketch') });
     expect(path.basename(s.inoPath)).toBe('MySketch.ino');
-    await expect(generateSketch(goldenModel(), getBoard('uno'), { outDir: path.join(root, 'my-sketch') })).rejects.toThrow(/not a valid sketch name/);
+    // The Arduino IDE allows my-sketch (a dash); it refuses -sketch (a leading dash).
+    expect(path.basename((await generateSketch(goldenModel(), getBoard('uno'), { outDir: path.join(root, 'my-sketch') })).inoPath)).toBe('my-sketch.ino');
+    await expect(generateSketch(goldenModel(), getBoard('uno'), { outDir: path.join(root, '-sketch') })).rejects.toThrow(/not a valid Arduino sketch name/);
   });
 });

@@ -4,12 +4,14 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { buildSketch, TOOLCHAINS } from '../../build/build.js';
 import type { ToolchainChoice } from '../../build/build.js';
+import { TOOLCHAIN_TABLE } from '../../build/toolchains.js';
 import { checkFits } from '../../build/size.js';
 import { generateSketch } from '../../codegen/generate.js';
 import type { BuildResult } from '../../core/artifacts.js';
 import { getBoard } from '../../core/boards.js';
 import type { BoardProfile } from '../../core/boards.js';
 import { UsageError } from '../../core/errors.js';
+import { checkSketchName } from '../../core/sketch-name.js';
 import { emit, note } from '../output.js';
 import type { OutputOptions } from '../output.js';
 import { action } from '../run.js';
@@ -26,8 +28,10 @@ export interface SketchSource {
 export async function resolveSketch(src: SketchSource, board: BoardProfile, out: OutputOptions): Promise<{ dir: string; name: string }> {
   if (src.sketch !== undefined && src.model !== undefined) throw new UsageError('give --sketch or --model, not both');
   if (src.sketch !== undefined) {
-    const dir = path.resolve(src.sketch);
+    // A path to the .ino itself names its folder, as the Arduino IDE opens either.
+    const dir = path.resolve(src.sketch.endsWith('.ino') ? path.dirname(src.sketch) : src.sketch);
     if (!existsSync(dir)) throw new UsageError(`sketch folder ${src.sketch} does not exist`, 'run deploy-nn generate first, or give --model');
+    checkSketchName(path.basename(dir));
     return { dir, name: path.basename(dir) };
   }
   const model = await readModelFile(src.model ?? 'model.json');
@@ -40,6 +44,16 @@ export async function resolveSketch(src: SketchSource, board: BoardProfile, out:
 function toolchainOf(text: string): ToolchainChoice {
   if (!TOOLCHAINS.includes(text as ToolchainChoice)) throw new UsageError(`unknown toolchain "${text}"`, `choose one of: ${TOOLCHAINS.join(', ')}`);
   return text as ToolchainChoice;
+}
+
+/** --toolchain's help, from the toolchain table. */
+export function toolchainHelp(): string {
+  return `auto (PlatformIO when pio is on PATH, else builtin for generated sketches, else arduino-builder), ${TOOLCHAIN_TABLE.map((t) => t.id).join(', ')}`;
+}
+
+/** Commander accumulator for a repeatable option. */
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 const n = (x: number): string => x.toLocaleString('en-US');
@@ -60,15 +74,16 @@ export function registerBuild(program: Command): void {
     .option('--board <id>', 'board (uno, nano, mega2560, leonardo)', 'uno')
     .option('--sketch <dir>', 'sketch folder to build')
     .option('--model <file>', 'model.json: generate its sketch, then build it (default model.json)')
-    .option('--toolchain <name>', 'auto (PlatformIO when pio is on PATH), builtin or platformio', 'auto')
+    .option('--toolchain <name>', toolchainHelp(), 'auto')
+    .option('--libraries <dir>', 'a folder of Arduino libraries (repeatable; default ~/Arduino/libraries when it exists)', collect, [])
     .option('--json', 'print one JSON document', false)
     .action(
-      action(async (o: { board: string; sketch?: string; model?: string; toolchain: string; json: boolean }) => {
+      action(async (o: { board: string; sketch?: string; model?: string; toolchain: string; libraries: string[]; json: boolean }) => {
         const board = getBoard(o.board);
         const toolchain = toolchainOf(o.toolchain);
         const sketch = await resolveSketch(o, board, o);
         note(o, `building ${sketch.name} for ${board.name}`);
-        const build = await buildSketch(sketch, board, { toolchain });
+        const build = await buildSketch(sketch, board, { toolchain, libraries: o.libraries });
         emit(o, build, () => formatBuild(build));
       }),
     );

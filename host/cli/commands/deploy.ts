@@ -10,6 +10,8 @@ import type { SessionDashboard } from '../../dashboard/attach.js';
 import { action } from '../run.js';
 import { emit, note } from '../output.js';
 import type { OutputOptions } from '../output.js';
+import { TOOLCHAINS } from '../../build/toolchains.js';
+import type { ToolchainChoice } from '../../build/toolchains.js';
 
 interface DeployCliOptions {
   board?: string;
@@ -67,7 +69,7 @@ export function registerDeploy(program: Command): void {
     .option('--realtime', 'run the virtual board at the real 16 MHz')
     .option('--seed <n>', 'training seed')
     .option('--epochs <n>', 'training epochs (default: the data set\'s preset)')
-    .option('--toolchain <name>', 'auto, builtin or platformio', 'auto')
+    .option('--toolchain <name>', TOOLCHAINS.join(', '), 'auto')
     .option('--out-dir <dir>', 'folder for model.json, report.json and the row log (default out/<model>)')
     .option('--dashboard', 'watch the rows live in the browser (a page on 127.0.0.1); keeps serving until Ctrl-C')
     .option('--dashboard-port <n>', 'port of the dashboard (default: a free one)')
@@ -78,8 +80,8 @@ export function registerDeploy(program: Command): void {
           program.outputHelp();
           throw new UsageError('missing --board', 'run e.g. `deploy-nn --board uno`, or a subcommand (see above)');
         }
-        if (o.toolchain !== 'auto' && o.toolchain !== 'builtin' && o.toolchain !== 'platformio') {
-          throw new UsageError(`unknown toolchain "${o.toolchain}"`, 'choose auto, builtin or platformio');
+        if (!TOOLCHAINS.includes(o.toolchain as ToolchainChoice)) {
+          throw new UsageError(`unknown toolchain "${o.toolchain}"`, `choose one of: ${TOOLCHAINS.join(', ')}`);
         }
         const out: OutputOptions = { json: o.json === true };
         const board = getBoard(o.board);
@@ -94,7 +96,7 @@ export function registerDeploy(program: Command): void {
           ...(o.port ? { port: o.port } : {}),
           realtime: o.realtime === true,
           train: { ...(seed !== undefined ? { seed } : {}), ...(epochs !== undefined ? { epochs } : {}) },
-          toolchain: o.toolchain,
+          toolchain: o.toolchain as ToolchainChoice,
           ...(o.outDir ? { outDir: o.outDir } : {}),
           onStage: (stage, message) => note(out, `[${stage}] ${message}`),
           ...(o.dashboard

@@ -8,6 +8,7 @@ import { registerVerify } from './verify.js';
 import { registerSim } from './sim.js';
 import { registerGenerate } from './generate.js';
 import { registerBuild } from './build.js';
+import { registerExport } from './export.js';
 import { registerUpload } from './upload.js';
 import { registerDoctor } from './doctor.js';
 
@@ -16,6 +17,7 @@ export function registerCommands(program: Command): void {
   registerExample(program);
   registerGenerate(program);
   registerBuild(program);
+  registerExport(program);
   registerUpload(program);
   registerSim(program);
   registerVerify(program);
