@@ -81,6 +81,14 @@ static NN_UNUSED void nn_tanh_vec(float *v, uint16_t n) {
   }
 }
 
+/* e / s for 0 <= e <= 1 <= s without a subnormal quotient (avr-libc's `/` truncates those, the host rounds):
+ * a tiny e is scaled by 2^24 (exact), divided (normal quotient), scaled back by a correctly rounded multiply. Twin: divSmall(). */
+#define NN_SOFTMAX_TINY 7.88860905e-31f /* 2^-100 */
+static NN_UNUSED float nn_div_small(float e, float s) {
+  if (e < NN_SOFTMAX_TINY) return ((e * 16777216.0f) / s) * 5.96046448e-8f; /* 2^24, 2^-24 */
+  return e / s;
+}
+
 /* In place: max-shifted, summed in index order. Twin: softmaxInPlace(). */
 static NN_UNUSED void nn_softmax_vec(float *v, uint16_t n) {
   uint16_t i;
@@ -95,7 +103,7 @@ static NN_UNUSED void nn_softmax_vec(float *v, uint16_t n) {
     NN_POLL();
   }
   for (i = 0; i < n; i++) {
-    v[i] = v[i] / s;
+    v[i] = nn_div_small(v[i], s);
     NN_POLL();
   }
 }

@@ -60,6 +60,19 @@ export function relu(x: number): number {
   return x > 0 ? x : 0;
 }
 
+/** Below this a softmax term is divided with its numerator scaled up by 2^24: no quotient is ever subnormal. */
+export const SOFTMAX_TINY = 2 ** -100;
+
+/**
+ * e / s for 0 <= e <= 1 <= s <= 65535 without a subnormal quotient: avr-libc's `/` truncates those (1 ulp low) where
+ * the host rounds. A tiny e is scaled up by 2^24 (exact), divided (a normal quotient, correctly rounded on both), then
+ * scaled back by a multiply (correctly rounded on both, subnormals included). C twin: nn_div_small().
+ */
+export function divSmall(e: number, s: number): number {
+  if (e < SOFTMAX_TINY) return f(f(f(e * 2 ** 24) / s) * 2 ** -24);
+  return f(e / s);
+}
+
 /** In place, over the whole vector: max-shifted, summed in index order. C twin: nn_softmax(). */
 export function softmaxInPlace(v: Float32Array): void {
   let m = v[0] ?? 0;
@@ -70,7 +83,7 @@ export function softmaxInPlace(v: Float32Array): void {
     v[i] = e;
     s = f(s + e);
   }
-  for (let i = 0; i < v.length; i++) v[i] = f((v[i] as number) / s);
+  for (let i = 0; i < v.length; i++) v[i] = divSmall(v[i] as number, s);
 }
 
 /** Apply a layer's activation to its pre-activations in place (Float32Array stores are float32 already). */
