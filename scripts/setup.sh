@@ -13,6 +13,8 @@ declare -A NEED=(
   [avrdude]=avrdude
   [chromium]=chromium
   [chromedriver]=chromium-driver
+  [arm-none-eabi-gcc]=gcc-arm-none-eabi
+  [qemu-arm]=qemu-user
 )
 missing=()
 for cmd in "${!NEED[@]}"; do
@@ -20,6 +22,8 @@ for cmd in "${!NEED[@]}"; do
 done
 [ -f /usr/lib/avr/include/avr/io.h ] || missing+=(avr-libc)
 [ -d /usr/share/arduino/hardware/arduino/avr/cores/arduino ] || missing+=(arduino-core-avr)
+# The float-parity tests cross-build the runtime for a Cortex-M4F and run it under qemu-arm (newlib's semihosting).
+[ -f /usr/lib/arm-none-eabi/lib/rdimon.specs ] || missing+=(libnewlib-arm-none-eabi)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${missing[*]}"

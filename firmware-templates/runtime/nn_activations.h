@@ -6,6 +6,8 @@
 #include <math.h>
 #include "nn_platform.h"
 
+NN_EXACT_BEGIN
+
 /* Cody-Waite split of ln 2 and the Cephes expf polynomial; the same literals as activations.ts. */
 #define NN_LOG2E 1.44269504088896341f
 #define NN_LN2_HI 0.693359375f
@@ -107,5 +109,7 @@ static NN_UNUSED void nn_softmax_vec(float *v, uint16_t n) {
     NN_POLL();
   }
 }
+
+NN_EXACT_END
 
 #endif

@@ -5,6 +5,8 @@
 #include "nn_platform.h"
 #include "nn_activations.h"
 
+NN_EXACT_BEGIN
+
 /* x'[i] = (x[i] - offset[i]) * scale[i]: the normalization learned in training, so callers pass raw sensor values. */
 static NN_UNUSED void nn_normalize(const float *in, const float *offset, const float *scale, float *out, uint16_t n) {
   uint16_t i;
@@ -57,4 +59,6 @@ static NN_UNUSED uint16_t nn_argmax(const float *v, uint16_t n) {
   return best;
 }
 
+
+NN_EXACT_END
 #endif

@@ -7,6 +7,8 @@
 //   float out[NN_OUTPUTS];
 //   nn_predict(in, out);
 //   uint16_t k = nn_predict_class(out);   // classification and binary models: index into nn_labels
+// The outputs are bit-identical to deploy-nn's host on any chip: the runtime forbids fusing a * b + c into one
+// multiply-add (GCC, clang and C99 pragmas); with a compiler that ignores those, build with -ffp-contract=off.
 // Strings (names, labels) live in flash when NN_WEIGHTS_IN_FLASH is 1: print them with
 //   Serial.print((const __FlashStringHelper *)NN_READ_PTR(&nn_labels[k]));
 #ifndef NN_MODEL_H
