@@ -45,12 +45,14 @@
 #define NN_READ_FLOAT(p) pgm_read_float(p)
 #define NN_READ_BYTE(p) pgm_read_byte(p)
 #define NN_READ_WORD(p) pgm_read_word(p)
+#define NN_READ_U32(p) pgm_read_dword(p)
 #define NN_READ_PTR(p) ((const char *)pgm_read_ptr(p))
 #else
 #define NN_CONST_DATA NN_UNUSED
 #define NN_READ_FLOAT(p) (*(p))
 #define NN_READ_BYTE(p) (*(const uint8_t *)(p))
 #define NN_READ_WORD(p) (*(p))
+#define NN_READ_U32(p) (*(p))
 #define NN_READ_PTR(p) (*(p))
 #endif
 
