@@ -15,13 +15,18 @@ const RUNTIME_DIR = fileURLToPath(new URL('../../firmware-templates/runtime/', i
 export const ARITH_BATCH = 64;
 
 /** The operations, in the order of their codes in the firmware's switch. */
-export const ARITH_OPS = ['mul', 'add', 'div', 'divsmall', 'mac', 'exp', 'sigmoid', 'tanh', 'softmax', 'expf', 'none'] as const;
+export const ARITH_OPS = ['mul', 'add', 'div', 'divsmall', 'mac', 'exp', 'sigmoid', 'tanh', 'softmax', 'expf', 'none', 'dot'] as const;
+
+/** Elements per row of the 'dot' operation: set i runs nn_dot over sets i .. i + DOT_SPAN - 1 of the batch. */
+export const DOT_SPAN = 8;
 export type ArithOp = (typeof ARITH_OPS)[number];
 
 const SOURCE = `/* Arithmetic fuzz firmware: fz_state 1 = batch ready (host), 2 = done (board). */
 #include <math.h>
 #include <stdint.h>
-#define NN_WEIGHTS_IN_FLASH 0
+#include <avr/pgmspace.h>
+/* Weights in flash, as in the sketches: nn_dot runs the assembly kernel (the host writes fz_w into flash). */
+#define NN_WEIGHTS_IN_FLASH 1
 #include "nn_runtime.h"
 
 #define N ${ARITH_BATCH}
@@ -29,6 +34,7 @@ volatile uint8_t fz_state;
 volatile uint8_t fz_op;
 volatile uint8_t fz_count;
 float fz_a[N], fz_b[N], fz_c[N];
+const float fz_w[N] PROGMEM = { 0 };
 float fz_r0[N], fz_r1[N], fz_r2[N];
 
 /* Each case loops over the batch itself so that a batch's cycles are N times one operation plus a small loop. */
@@ -40,7 +46,7 @@ static void run_batch(uint8_t op, uint8_t n) {
     case 1: for (i = 0; i < n; i++) fz_r0[i] = fz_a[i] + fz_b[i]; break;
     case 2: for (i = 0; i < n; i++) fz_r0[i] = fz_a[i] / fz_b[i]; break;
     case 3: for (i = 0; i < n; i++) fz_r0[i] = nn_div_small(fz_a[i], fz_b[i]); break;
-    case 4: for (i = 0; i < n; i++) fz_r0[i] = nn_dot(fz_c[i], &fz_a[i], &fz_b[i], &fz_b[i] + 1); break;
+    case 4: for (i = 0; i < n; i++) fz_r0[i] = nn_dot(fz_c[i], &fz_w[i], &fz_b[i], &fz_b[i] + 1); break;
     case 5: for (i = 0; i < n; i++) fz_r0[i] = nn_exp_neg(fz_a[i]); break;
     case 6: for (i = 0; i < n; i++) fz_r0[i] = nn_sigmoid(fz_a[i]); break;
     case 7: for (i = 0; i < n; i++) fz_r0[i] = nn_tanh(fz_a[i]); break;
@@ -52,6 +58,9 @@ static void run_batch(uint8_t op, uint8_t n) {
       }
       break;
     case 9: for (i = 0; i < n; i++) fz_r0[i] = expf(fz_a[i]); break;
+    case 11:
+      for (i = 0; i < n; i++) fz_r0[i] = nn_dot(fz_c[i], &fz_w[i], &fz_b[i], &fz_b[i + ${DOT_SPAN} <= n ? i + ${DOT_SPAN} : n]);
+      break;
     default: for (i = 0; i < n; i++) fz_r0[i] = fz_a[i]; break;
   }
 }
@@ -70,6 +79,8 @@ export interface ArithFirmware {
   readonly hex: string;
   /** SRAM addresses (data space) of the firmware's variables. */
   readonly addr: Record<'state' | 'op' | 'count' | 'a' | 'b' | 'c' | 'r0' | 'r1' | 'r2', number>;
+  /** Flash byte address of fz_w, the weights nn_dot reads (the host writes the operand a there). */
+  readonly weights: number;
   /** Flash bytes of the program (avr-size text + data). */
   readonly flashBytes: number;
 }
@@ -96,6 +107,7 @@ export async function buildArithFirmware(): Promise<ArithFirmware> {
   return {
     hex: readFileSync(hex, 'latin1'),
     addr: { state: at('fz_state'), op: at('fz_op'), count: at('fz_count'), a: at('fz_a'), b: at('fz_b'), c: at('fz_c'), r0: at('fz_r0'), r1: at('fz_r1'), r2: at('fz_r2') },
+    weights: symbols.get('fz_w') ?? (() => { throw new Error('arith firmware: no symbol fz_w'); })(),
     flashBytes: section('.text') + section('.data'),
   };
 }

@@ -4,7 +4,7 @@
 import { CPU, avrInstruction } from 'avr8js';
 import { avrLibcDivide, f32Bits, f32FromBits } from '../core/f32.js';
 import { divSmall, expNeg, sigmoid, softmaxInPlace, tanh } from '../model/activations.js';
-import { ARITH_BATCH, ARITH_OPS } from './arith-firmware.js';
+import { ARITH_BATCH, ARITH_OPS, DOT_SPAN } from './arith-firmware.js';
 import type { ArithFirmware, ArithOp } from './arith-firmware.js';
 import { parseIntelHex } from '../sim/intel-hex.js';
 
@@ -14,7 +14,7 @@ export const CATEGORIES = ['uniform', 'specials', 'subnormal', 'sensor'] as cons
 export type Category = (typeof CATEGORIES)[number];
 
 /** The operations compared with a twin (expf and none only measure cycles). */
-export const FUZZ_OPS = ['mul', 'add', 'div', 'divsmall', 'mac', 'exp', 'sigmoid', 'tanh', 'softmax'] as const satisfies readonly ArithOp[];
+export const FUZZ_OPS = ['mul', 'add', 'div', 'divsmall', 'mac', 'dot', 'exp', 'sigmoid', 'tanh', 'softmax'] as const satisfies readonly ArithOp[];
 export type FuzzOp = (typeof FUZZ_OPS)[number];
 
 /** Outputs per operand set. */
@@ -22,9 +22,21 @@ function outputsOf(op: ArithOp): number {
   return op === 'softmax' ? 3 : 1;
 }
 
-/** The TypeScript twin of each operation (a, b, c are the operand set). */
+/** The twin of 'dot': acc = c of set i, then for the sets i .. i + DOT_SPAN - 1: acc += a * b (b = 0 skipped). */
+export function dotTwin(sets: readonly (readonly [number, number, number])[], i: number): number {
+  let acc = (sets[i] as readonly number[])[2] as number;
+  for (let j = i; j < Math.min(i + DOT_SPAN, sets.length); j++) {
+    const [w, x] = sets[j] as readonly [number, number, number];
+    if (x !== 0) acc = f(acc + f(w * x));
+  }
+  return acc;
+}
+
+/** The TypeScript twin of each operation (a, b, c are the operand set; 'dot' needs the batch: dotTwin). */
 export function twin(op: FuzzOp, a: number, b: number, c: number): number[] {
   switch (op) {
+    case 'dot':
+      return [dotTwin([[a, b, c]], 0)];
     case 'mul':
       return [f(a * b)];
     case 'add':
@@ -95,7 +107,8 @@ export function generator(op: FuzzOp, category: Category, seed: number): () => [
       case 'subnormal':
         switch (op) {
           case 'mul':
-          case 'mac': {
+          case 'mac':
+          case 'dot': {
             // Products around 2^-126 (exponent fields summing to 254 + [-152, -120]), some operands subnormal.
             const target = -152 + Math.floor(r() * 33);
             let fa = 0;
@@ -132,6 +145,7 @@ export function generator(op: FuzzOp, category: Category, seed: number): () => [
         switch (op) {
           case 'mul':
           case 'mac':
+          case 'dot':
             return [logUniform(1e-3, 4), r() < 0.05 ? 0 : logUniform(1e-3, 1e4), logUniform(1e-2, 100)];
           case 'add':
             return [logUniform(1e-3, 1e4), logUniform(1e-3, 1e4), 0];
@@ -165,11 +179,13 @@ export function generator(op: FuzzOp, category: Category, seed: number): () => [
 export class ArithBoard {
   private readonly cpu: CPU;
   private readonly view: DataView;
+  private readonly flash: DataView;
 
   constructor(private readonly fw: ArithFirmware) {
     const flash = parseIntelHex(fw.hex, 32768, '<arith firmware>');
     this.cpu = new CPU(new Uint16Array(flash.buffer, flash.byteOffset, flash.byteLength / 2));
     this.view = new DataView(this.cpu.data.buffer, this.cpu.data.byteOffset, this.cpu.data.byteLength);
+    this.flash = new DataView(this.cpu.progMem.buffer, this.cpu.progMem.byteOffset, this.cpu.progMem.byteLength);
     // Boot: run the C startup up to the wait loop.
     this.step(200_000, () => false);
   }
@@ -193,6 +209,7 @@ export class ArithBoard {
     const { addr } = this.fw;
     sets.forEach(([a, b, c], i) => {
       this.view.setUint32(addr.a + 4 * i, f32Bits(a), true);
+      this.flash.setUint32(this.fw.weights + 4 * i, f32Bits(a), true);
       this.view.setUint32(addr.b + 4 * i, f32Bits(b), true);
       this.view.setUint32(addr.c + 4 * i, f32Bits(c), true);
     });
@@ -243,7 +260,7 @@ export function fuzzCell(board: ArithBoard, op: FuzzOp, category: Category, sets
     const { bits, cycles } = board.run(op, batch);
     cell.cycles += cycles;
     batch.forEach(([a, b, c], i) => {
-      const want = twin(op, a, b, c);
+      const want = op === 'dot' ? [dotTwin(batch, i)] : twin(op, a, b, c);
       let bad = false;
       for (let k = 0; k < n; k++) {
         const got = bits[i * n + k] as number;
