@@ -83,6 +83,8 @@ export interface ArithFirmware {
   readonly weights: number;
   /** Flash bytes of the program (avr-size text + data). */
   readonly flashBytes: number;
+  /** Whether nn_dot runs the assembly kernel (nn_dot_run is in the program). */
+  readonly asmKernel: boolean;
 }
 
 const run = promisify(execFile);
@@ -109,5 +111,6 @@ export async function buildArithFirmware(): Promise<ArithFirmware> {
     addr: { state: at('fz_state'), op: at('fz_op'), count: at('fz_count'), a: at('fz_a'), b: at('fz_b'), c: at('fz_c'), r0: at('fz_r0'), r1: at('fz_r1'), r2: at('fz_r2') },
     weights: symbols.get('fz_w') ?? (() => { throw new Error('arith firmware: no symbol fz_w'); })(),
     flashBytes: section('.text') + section('.data'),
+    asmKernel: symbols.has('nn_dot_run'),
   };
 }

@@ -5,10 +5,17 @@ import { ArithBoard, CATEGORIES, FUZZ_OPS, fuzzCell, generator, twin } from '../
 import { avrLibcDivide, f32Bits, f32FromBits } from '../../host/core/f32.js';
 
 let board: ArithBoard;
+let asmKernel = false;
 
 beforeAll(async () => {
-  board = new ArithBoard(await buildArithFirmware());
+  const fw = await buildArithFirmware();
+  asmKernel = fw.asmKernel;
+  board = new ArithBoard(fw);
 }, 120_000);
+
+it('the fuzz firmware runs the assembly multiply-accumulate (mac and dot below test it, not the portable C)', () => {
+  expect(asmKernel).toBe(true);
+});
 
 describe('every float operation of the firmware on the emulated ATmega328P equals its TypeScript twin', () => {
   for (const op of FUZZ_OPS) {
