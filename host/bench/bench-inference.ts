@@ -1,8 +1,7 @@
 // Cycles per inference of the digits model on the virtual Uno, against the floor: multiply-adds x (float mul + float add),
 // both measured with Timer1 on the same emulated board in the same run; a model with no zero inputs; the activations
-// against avr-libc's expf; the flash of the runtime's functions.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// against avr-libc's expf; the same sketch with the portable C multiply-accumulate (cycles and flash).
+import { cpSync, mkdtempSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildSketch } from '../build/build.js';
@@ -182,7 +181,15 @@ async function main(): Promise<void> {
     tanh: cyclesPerOp(arith, 'tanh', symArgs),
     softmax3: cyclesPerOp(arith, 'softmax', softArgs),
   };
-  const runtimeFlash = runtimeSymbolBytes(build.elfPath);
+  // The same sketch with the portable C multiply-accumulate (NN_PORTABLE_KERNEL): what the assembly adds and saves.
+  const portableDir = path.join(work, 'digits_c');
+  cpSync(sketch.dir, portableDir, { recursive: true, filter: (src) => !src.includes('build-') });
+  const ino = path.join(portableDir, `${path.basename(sketch.dir)}.ino`);
+  renameSync(ino, path.join(portableDir, 'digits_c.ino'));
+  const runtime = path.join(portableDir, 'nn_runtime.h');
+  writeFileSync(runtime, `#define NN_PORTABLE_KERNEL 1\n${readFileSync(runtime, 'utf8')}`);
+  const portableBuild = await buildSketch({ dir: portableDir, name: 'digits_c' }, board, { toolchain: 'builtin' });
+  const portableRun = runModel(readFileSync(portableBuild.hexPath, 'utf8'), board, model, rows);
 
   const macs = model.layers.reduce((s, l) => s + l.inputs * l.outputs, 0);
   const mean = average(cycles);
@@ -209,8 +216,10 @@ async function main(): Promise<void> {
     `  sigmoid           ${fmt(act.sigmoid)} = ${(act.sigmoid / act.expf).toFixed(3)} x expf`,
     `  tanh              ${fmt(act.tanh)} = ${(act.tanh / act.expf).toFixed(3)} x expf`,
     `  softmax of 3      ${fmt(act.softmax3)} (${fmt(act.softmax3 / 3)} per output)`,
-    `runtime flash in the digits firmware (avr-nm sizes; static functions inlined into callers are counted there)`,
-    ...runtimeFlash.map(([name, bytes]) => `  ${name.padEnd(22)} ${fmt(bytes)} B`),
+    `the portable C multiply-accumulate instead (NN_PORTABLE_KERNEL), same rows, ${portableRun.identical}/${rows.length} bit-identical`,
+    `  cycles/inference  mean ${fmt(average(portableRun.cycles))}; the assembly kernel runs in ${(mean / average(portableRun.cycles)).toFixed(3)} x that`,
+    `  per executed MAC  ${fmt(average(portableRun.cycles) / (executed / rows.length), 1)} cycles, everything included`,
+    `  flash             ${fmt(portableBuild.flashBytes)} B: the assembly kernel adds ${fmt(build.flashBytes - portableBuild.flashBytes)} B`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
@@ -247,17 +256,6 @@ function denseTwin(model: ModelFile): ModelFile {
     name: `${model.name} dense`,
     layers: model.layers.map((l, k) => (k < model.layers.length - 1 ? { ...l, activation: 'tanh' as const } : l)),
   });
-}
-
-/** Flash bytes of the runtime's functions and tables (nn_*, and the avr-libc float routines they call). */
-function runtimeSymbolBytes(elfPath: string): [string, number][] {
-  const out = execFileSync('avr-nm', ['--size-sort', '-S', elfPath]).toString();
-  const rows: [string, number][] = [];
-  for (const line of out.split('\n')) {
-    const m = /^[0-9a-f]+ ([0-9a-f]+) [tTrRdD] (\S+)$/.exec(line.trim());
-    if (m && /^(nn_|__mulsf3|__addsf3|__divsf3|__fp_)/.test(m[2]!)) rows.push([m[2]!, parseInt(m[1]!, 16)]);
-  }
-  return rows.sort((a, b) => b[1] - a[1]).slice(0, 12);
 }
 
 /** Multiply-adds nn_dense really runs for this row: inputs equal to zero are skipped. */
