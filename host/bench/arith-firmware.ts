@@ -96,7 +96,7 @@ export async function buildArithFirmware(): Promise<ArithFirmware> {
   const elf = path.join(dir, 'arith.elf');
   const hex = path.join(dir, 'arith.hex');
   writeFileSync(src, SOURCE);
-  await run('avr-gcc', ['-mmcu=atmega328p', process.env.ARITH_OPT ?? '-Os', '-std=gnu11', '-Wall', '-Werror', '-ffunction-sections', '-fdata-sections', '-Wl,--gc-sections', `-I${RUNTIME_DIR}`, src, '-o', elf, '-lm']);
+  await run('avr-gcc', ['-mmcu=atmega328p', '-Os', '-std=gnu11', '-Wall', '-Werror', '-ffunction-sections', '-fdata-sections', '-Wl,--gc-sections', `-I${RUNTIME_DIR}`, src, '-o', elf, '-lm']);
   await run('avr-objcopy', ['-O', 'ihex', '-R', '.eeprom', elf, hex]);
   const symbols = readElfSymbols(readFileSync(elf), elf);
   const at = (name: string): number => {
