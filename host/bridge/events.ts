@@ -1,7 +1,11 @@
 // What a verification session reports as it goes: the terminal, the JSONL log and the dashboard all consume these.
 import type { ReadyInfo } from './protocol.js';
 
-export type RowStatus = 'bit-identical' | 'mismatched' | 'failed';
+/**
+ * `non-finite`: an output of the host or the board is NaN or infinite. Such a row is never a correct prediction and
+ * fails verification, whatever its bits (avr-libc's NaN results carry operand bits in their payload, the host's do not).
+ */
+export type RowStatus = 'bit-identical' | 'mismatched' | 'non-finite' | 'failed';
 
 /** The fate of one data row: exactly one status, reached once. */
 export interface RowResult {
@@ -29,6 +33,12 @@ export interface RowResult {
   readonly error: string | undefined;
 }
 
+export interface NonFiniteRow {
+  readonly index: number;
+  readonly hostBits: readonly string[];
+  readonly boardBits: readonly string[];
+}
+
 export interface LatencySummary {
   readonly minUs: number;
   readonly medianUs: number;
@@ -49,6 +59,10 @@ export interface ComparisonReport {
   readonly bitIdentical: number;
   readonly mismatched: number;
   readonly failed: number;
+  /** Rows with a NaN or infinite output on either side (never counted as bit-identical or as a correct prediction). */
+  readonly nonFinite: number;
+  /** The first few of them with their exact output bits (float32 hex), so NaN payloads can be seen. */
+  readonly nonFiniteRows: readonly NonFiniteRow[];
   /** Largest ulp difference over all answered rows (0 when all are bit-identical). */
   readonly maxUlp: number;
   /** Rows whose predicted class agrees, over rows answered (classification/binary), else null. */

@@ -1,8 +1,8 @@
 // Comparing board outputs with the host's and summing row results into a ComparisonReport (pure, no I/O).
 import type { ModelFile } from '../core/model.js';
-import { f32Bits, ulpDistance } from '../core/f32.js';
+import { f32Bits, f32ToHex, ulpDistance } from '../core/f32.js';
 import { predictLabel } from '../model/forward.js';
-import type { ComparisonReport, LatencySummary, RowResult, RowStatus } from './events.js';
+import type { ComparisonReport, LatencySummary, NonFiniteRow, RowResult, RowStatus } from './events.js';
 
 export interface OutputComparison {
   readonly status: Exclude<RowStatus, 'failed'>;
@@ -12,7 +12,19 @@ export interface OutputComparison {
   readonly boardPrediction: string | undefined;
 }
 
-/** Bit-for-bit comparison of one output vector; predictions for classification and binary models only. */
+/** Rows with a non-finite output kept in the report with their bits. */
+export const NON_FINITE_EXAMPLES = 5;
+
+/** The exact float32 bits of each value as 8 hex digits (NaN payloads included). */
+export function bitsHex(values: ArrayLike<number>): string[] {
+  return Array.from(values, (v) => f32ToHex(v));
+}
+
+/**
+ * Bit-for-bit comparison of one output vector; predictions for classification and binary models only.
+ * A NaN or infinite output on either side makes the row `non-finite`, with no prediction: argmax over NaN would
+ * name the first class, which must never count as correct.
+ */
 export function compareOutputs(
   model: Pick<ModelFile, 'task' | 'labels' | 'threshold'>,
   host: ArrayLike<number>,
@@ -30,6 +42,8 @@ export function compareOutputs(
     maxUlp = Math.max(maxUlp, ulpDistance(h, b) || 1);
   }
   const classes = model.task !== 'regression';
+  const finite = Array.prototype.every.call(host, Number.isFinite) && Array.prototype.every.call(board, Number.isFinite);
+  if (!finite) return { status: 'non-finite', maxUlp, hostPrediction: undefined, boardPrediction: undefined };
   return {
     status: identical ? 'bit-identical' : 'mismatched',
     maxUlp,
@@ -63,7 +77,9 @@ export class ReportAccumulator {
   bitIdentical = 0;
   mismatched = 0;
   failed = 0;
+  nonFinite = 0;
   maxUlp = 0;
+  private readonly nonFiniteRows: NonFiniteRow[] = [];
   resets = 0;
   garbledLines = 0;
   boardErrors = 0;
@@ -85,14 +101,20 @@ export class ReportAccumulator {
     }
     this.answered++;
     if (row.status === 'bit-identical') this.bitIdentical++;
-    else this.mismatched++;
-    if (row.maxUlp !== null) this.maxUlp = Math.max(this.maxUlp, row.maxUlp);
+    else if (row.status === 'non-finite') {
+      this.nonFinite++;
+      if (this.nonFiniteRows.length < NON_FINITE_EXAMPLES) {
+        this.nonFiniteRows.push({ index: row.index, hostBits: bitsHex(row.hostOutputs), boardBits: bitsHex(row.boardOutputs ?? []) });
+      }
+    } else this.mismatched++;
+    if (row.maxUlp !== null && row.status === 'mismatched') this.maxUlp = Math.max(this.maxUlp, row.maxUlp);
     if (this.model.task !== 'regression') {
+      // A non-finite row counts as answered and as neither agreeing nor correct.
       this.classAnswered++;
-      if (row.hostPrediction === row.boardPrediction) this.classAgree++;
+      if (row.status !== 'non-finite' && row.hostPrediction === row.boardPrediction) this.classAgree++;
       if (row.label !== undefined) {
         this.labelled++;
-        if (row.label === row.boardPrediction) this.labelAgree++;
+        if (row.status !== 'non-finite' && row.label === row.boardPrediction) this.labelAgree++;
       }
     }
     if (row.latencyUs !== null) {
@@ -106,7 +128,7 @@ export class ReportAccumulator {
   }
 
   build(info: { boardHash: string | null; boardId: string; port: string; seconds: number }): ComparisonReport {
-    const done = this.bitIdentical + this.mismatched + this.failed;
+    const done = this.bitIdentical + this.mismatched + this.nonFinite + this.failed;
     return {
       modelHash: this.model.hash,
       boardHash: info.boardHash,
@@ -118,6 +140,8 @@ export class ReportAccumulator {
       bitIdentical: this.bitIdentical,
       mismatched: this.mismatched,
       failed: this.failed,
+      nonFinite: this.nonFinite,
+      nonFiniteRows: [...this.nonFiniteRows],
       maxUlp: this.maxUlp,
       classAgreement: this.classAnswered > 0 ? this.classAgree / this.classAnswered : null,
       boardAccuracy: this.labelled > 0 ? this.labelAgree / this.labelled : null,
@@ -142,13 +166,17 @@ const us = (x: number): string => (x >= 1000 ? `${(x / 1000).toFixed(2)} ms` : `
 
 /** The report for the terminal, a few aligned lines. */
 export function formatReport(r: ComparisonReport): string {
-  const verdict = reportPassed(r) ? 'PASS: every output bit-identical' : `FAIL: ${r.mismatched} mismatched, ${r.failed} failed`;
+  const verdict = reportPassed(r)
+    ? 'PASS: every output bit-identical'
+    : `FAIL: ${r.mismatched} mismatched, ${r.nonFinite} non-finite, ${r.failed} failed`;
+  const firstNonFinite = r.nonFiniteRows[0];
   const lines = [
     `verify ${r.modelHash} on ${r.boardId} at ${r.port}${r.boardHash && r.boardHash !== r.modelHash ? ` (board runs ${r.boardHash})` : ''}`,
     `  rows          ${r.rows} (sent ${r.sent} requests, ${r.retries} retries)`,
     `  answered      ${r.answered}`,
     `  bit-identical ${r.bitIdentical}`,
     `  mismatched    ${r.mismatched}${r.mismatched > 0 ? ` (largest difference ${r.maxUlp} ulp)` : ''}`,
+    `  non-finite    ${r.nonFinite}${firstNonFinite ? ` (NaN or infinite outputs; row ${firstNonFinite.index + 1}: host ${firstNonFinite.hostBits.join(' ')}, board ${firstNonFinite.boardBits.join(' ')})` : ''}`,
     `  failed        ${r.failed}`,
     `  class agree   ${pct(r.classAgreement)}${r.boardAccuracy !== null ? `   board accuracy ${pct(r.boardAccuracy)}` : ''}`,
     r.latency

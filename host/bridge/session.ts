@@ -10,7 +10,7 @@ import { forward } from '../model/forward.js';
 import type { ComparisonReport, RowResult, SessionEvent, SessionState } from './events.js';
 import { encodeRequest, maxRequestLength, parseBoardLine, PROTOCOL_VERSION } from './protocol.js';
 import type { ReadyInfo } from './protocol.js';
-import { compareOutputs, ReportAccumulator } from './report.js';
+import { bitsHex, compareOutputs, ReportAccumulator } from './report.js';
 import type { Transport, TransportFactory } from './transport.js';
 
 /** One data row: raw (unnormalised) inputs, and the label when the data has one. */
@@ -198,7 +198,8 @@ export function createSession(opts: SessionOptions): Session {
     const full: RowResult = { index: row.index, seq: row.lastSeq, inputs: row.inputs, label: row.label, attempts: row.attempts, ...result };
     acc.add(full);
     lastFinishAt = performance.now();
-    log?.write(`${JSON.stringify({ type: 'row', row: full })}\n`);
+    // The exact bits beside the numbers: JSON has no NaN or Infinity (they become null) and no NaN payload.
+    log?.write(`${JSON.stringify({ type: 'row', row: { ...full, hostBits: bitsHex(full.hostOutputs), boardBits: full.boardOutputs && bitsHex(full.boardOutputs) } })}\n`);
     emit({ type: 'row', row: full });
   };
 

@@ -16,9 +16,10 @@ const NEAR_FLASH = 65_536;
  * avr-size on this project's golden sketch (avr-gcc 5.4, Arduino core 1.8.7) minus its model data, rounded up.
  */
 const RUNTIME_BASELINE: Readonly<Record<string, { readonly flash: number; readonly sram: number }>> = {
-  atmega328p: { flash: 9_000, sram: 260 },
+  // The 328P and 32U4 include the assembly multiply-accumulate (about 700 bytes); the 2560 runs the portable C.
+  atmega328p: { flash: 9_700, sram: 260 },
   atmega2560: { flash: 9_400, sram: 260 },
-  atmega32u4: { flash: 11_500, sram: 230 },
+  atmega32u4: { flash: 12_200, sram: 230 },
 };
 const UNKNOWN_MCU_BASELINE = { flash: 12_000, sram: 300 };
 /** Code per layer call and per activation function, bytes of flash (generous). */

@@ -13,7 +13,9 @@ export type ToolId =
   | 'socat'
   | 'chromium'
   | 'strace'
-  | 'unzip';
+  | 'unzip'
+  | 'arm-none-eabi-gcc'
+  | 'qemu-arm';
 
 /** How a tool is found and its version read. */
 export type ToolProbe =
@@ -122,6 +124,18 @@ export const TOOLS: readonly ToolSpec[] = [
     probe: { kind: 'command', commands: ['unzip'], args: ['-v'], version: /UnZip (\d+\.\d+)/ },
     debian: ['unzip'],
   },
+  {
+    id: 'arm-none-eabi-gcc',
+    name: 'arm-none-eabi-gcc (with newlib)',
+    probe: { kind: 'command', commands: ['arm-none-eabi-gcc'], args: ['--version'], version: /arm-none-eabi-gcc[^\n]*?(\d+\.\d+(?:\.\d+)?)/ },
+    debian: ['gcc-arm-none-eabi', 'libnewlib-arm-none-eabi'],
+  },
+  {
+    id: 'qemu-arm',
+    name: 'qemu-arm',
+    probe: { kind: 'command', commands: ['qemu-arm'], args: ['--version'], version: /qemu-arm version (\d+\.\d+(?:\.\d+)?)/ },
+    debian: ['qemu-user'],
+  },
 ];
 
 /** One way to get a stage done: every tool in `needs` present. */
@@ -130,7 +144,7 @@ export interface StageRoute {
   readonly needs: readonly ToolId[];
 }
 
-export type StageId = 'run' | 'build' | 'sim' | 'upload' | 'dashboard-tests' | 'package-tests' | 'export-tests';
+export type StageId = 'run' | 'build' | 'sim' | 'upload' | 'dashboard-tests' | 'package-tests' | 'export-tests' | 'parity-tests';
 
 export interface StageSpec {
   readonly id: StageId;
@@ -174,6 +188,12 @@ export const STAGES: readonly StageSpec[] = [
     id: 'export-tests',
     what: 'the library .zip check (npm test)',
     routes: [{ via: 'unzip', needs: ['unzip'] }],
+    mainJob: false,
+  },
+  {
+    id: 'parity-tests',
+    what: 'the float-parity tests on other chips (npm test): Cortex-M4F build, qemu-arm run',
+    routes: [{ via: 'arm-none-eabi-gcc and qemu-arm', needs: ['arm-none-eabi-gcc', 'qemu-arm'] }],
     mainJob: false,
   },
 ];

@@ -212,13 +212,24 @@ export function parseNumberCell(cell: string, decimalComma: boolean): number | u
 /** Read one numeric cell or throw the CsvError that names its row and column. */
 export function numberCell(cell: string, decimalComma: boolean, row: number, column: string): number {
   const v = parseNumberCell(cell, decimalComma);
-  if (v !== undefined && Number.isFinite(v)) return v;
+  // The board computes in float32: a value that rounds to infinity there is refused here, where its cell is known.
+  if (v !== undefined && Number.isFinite(Math.fround(v))) return v;
+  if (v !== undefined && Number.isFinite(v)) {
+    throw new CsvError(`row ${row}, column "${column}": "${short(cell)}" is outside the float32 range the board computes in (magnitude at most ${F32_MAX_TEXT})`, {
+      row,
+      column,
+      hint: `rescale the column (e.g. change its unit) so that every value is at most ${F32_MAX_TEXT} in magnitude`,
+    });
+  }
   if (cell === '') throw new CsvError(`row ${row}, column "${column}": empty cell; every input must be a number`, { row, column, hint: 'fill in or delete rows with missing values' });
   if (NON_FINITE.test(cell) || v !== undefined) {
     throw new CsvError(`row ${row}, column "${column}": "${cell}" is not a finite number`, { row, column });
   }
   throw new CsvError(`row ${row}, column "${column}": "${short(cell)}" is not a number`, { row, column });
 }
+
+/** The largest finite float32, as written in messages. */
+const F32_MAX_TEXT = '3.4028235e38';
 
 function short(s: string): string {
   return s.length > 30 ? `${s.slice(0, 30)}...` : s;

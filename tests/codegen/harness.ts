@@ -20,10 +20,27 @@ export const HOST_CFLAGS = [
   '-DNN_WEIGHTS_IN_FLASH=0',
 ];
 
-/** Compile harness.c against the sketch folder's nn_model.h; returns the executable's path. */
-export function compileHarness(sketchDir: string): string {
+/**
+ * GNU C with every contraction allowed (-ffp-contract=fast, GCC's default outside ISO mode) on a CPU with fused
+ * multiply-add: only the runtime's own pragmas keep `acc + w * x` two roundings.
+ */
+export const FMA_CFLAGS = [
+  '-std=gnu99',
+  '-O2',
+  '-march=haswell',
+  '-ffp-contract=fast',
+  '-Wall',
+  '-Wextra',
+  '-Wdouble-promotion',
+  '-Wfloat-conversion',
+  '-Werror',
+  '-DNN_WEIGHTS_IN_FLASH=0',
+];
+
+/** Compile harness.c against the sketch folder's nn_model.h (with `flags`, default HOST_CFLAGS); returns the executable's path. */
+export function compileHarness(sketchDir: string, flags: readonly string[] = HOST_CFLAGS): string {
   const out = path.join(mkdtempSync(path.join(tmpdir(), 'nn-harness-')), 'harness');
-  execFileSync('gcc', [...HOST_CFLAGS, `-I${sketchDir}`, HARNESS_C, '-o', out, '-lm'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync('gcc', [...flags, `-I${sketchDir}`, HARNESS_C, '-o', out, '-lm'], { stdio: ['ignore', 'pipe', 'pipe'] });
   return out;
 }
 

@@ -125,7 +125,7 @@ describe('foldEvent', () => {
       type: 'summary',
       report: {
         modelHash: READY.model, boardHash: READY.model, boardId: 'uno', port: 'sim', rows: 4, sent: 5, answered: 4, bitIdentical: 4,
-        mismatched: 0, failed: 0, maxUlp: 0, classAgreement: 1, boardAccuracy: 1, latency: null, rowsPerSecond: 321, seconds: 1,
+        mismatched: 0, failed: 0, nonFinite: 0, nonFiniteRows: [], maxUlp: 0, classAgreement: 1, boardAccuracy: 1, latency: null, rowsPerSecond: 321, seconds: 1,
         resets: 2, garbledLines: 3, boardErrors: 1, retries: 1,
       },
     }, 0);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expNeg, relu, sigmoid, softmaxInPlace, tanh } from '../../host/model/activations.js';
-import { ulpDistance } from '../../host/core/f32.js';
+import { f32Bits, f32FromBits, ulpDistance } from '../../host/core/f32.js';
 
 // The activations are our own float32 code (so the board can match them bit for bit); these tests hold them to
 // the true functions (Math.exp in double precision) within a stated tolerance.
@@ -14,6 +14,30 @@ describe('expNeg', () => {
     let worst = 0;
     for (const x of grid(-87, 0, 200_001)) worst = Math.max(worst, ulpDistance(expNeg(x), Math.fround(Math.exp(x))));
     expect(worst).toBeLessThanOrEqual(2);
+  });
+
+  it('stated error, on every 997th float32 in [-87, 0]: at most 2 ulp, at most 1 ulp for |x| < 1, mostly exact', () => {
+    const worst = { small: 0, large: 0 };
+    let exact = 0;
+    let n = 0;
+    for (let b = 0x80000000; b <= f32Bits(-87); b += 997) {
+      const x = f32FromBits(b);
+      const e = ulpDistance(expNeg(x), Math.fround(Math.exp(x)));
+      if (Math.abs(x) < 1) worst.small = Math.max(worst.small, e);
+      else worst.large = Math.max(worst.large, e);
+      if (e === 0) exact++;
+      n++;
+    }
+    expect(n).toBeGreaterThan(1_000_000);
+    expect(worst).toEqual({ small: 1, large: 2 });
+    expect(exact / n).toBeGreaterThan(0.9);
+  });
+
+  it('is 1 below |x| = 2^-25, NaN for NaN, and takes |x| (callers pass x <= 0)', () => {
+    expect(expNeg(-(2 ** -26))).toBe(1);
+    expect(expNeg(-1e-40)).toBe(1);
+    expect(Number.isNaN(expNeg(Number.NaN))).toBe(true);
+    expect(expNeg(1)).toBe(expNeg(-1));
   });
 
   it('is exact at 0 and returns 0 below -87 (never a subnormal)', () => {

@@ -117,7 +117,7 @@ export async function startMonitor(opts: MonitorOptions, onEvent?: (e: SessionEv
 
 function summaryText(r: ComparisonReport): string {
   const lines = [
-    `${r.rows} rows: ${r.bitIdentical} bit-identical, ${r.mismatched} mismatched (max ${r.maxUlp} ulp), ${r.failed} failed`,
+    `${r.rows} rows: ${r.bitIdentical} bit-identical, ${r.mismatched} mismatched (max ${r.maxUlp} ulp), ${r.nonFinite} non-finite, ${r.failed} failed`,
     `${r.rowsPerSecond.toFixed(1)} rows/s over ${r.seconds.toFixed(1)} s, ${r.resets} board reset(s), ${r.retries} retries`,
   ];
   if (r.classAgreement !== null) lines.push(`class agreement ${(100 * r.classAgreement).toFixed(2)}%`);

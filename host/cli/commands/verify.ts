@@ -90,7 +90,7 @@ export async function verify(opts: VerifyOptions): Promise<ComparisonReport> {
   }
   emit(opts, report, () => formatReport(report));
   if (!reportPassed(report)) {
-    throw new VerifyFailedError(`${report.mismatched} mismatched and ${report.failed} failed of ${report.rows} rows${opts.log ? `; every row is in ${opts.log}` : ''}`);
+    throw new VerifyFailedError(`${report.mismatched} mismatched, ${report.nonFinite} non-finite (NaN or infinite outputs) and ${report.failed} failed of ${report.rows} rows${opts.log ? `; every row is in ${opts.log}` : ''}`);
   }
   return report;
 }
