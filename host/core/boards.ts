@@ -26,11 +26,57 @@ export interface BoardProfile {
   readonly baud: number;
   /** Hardware serial receive buffer, bytes (the host never has more than this in the board's buffer). */
   readonly rxBufferBytes: number;
-  /** avrdude programmer id and upload baud (0: not applicable, e.g. USB CDC 1200-baud touch). */
-  readonly upload: { readonly protocol: string; readonly baud: number };
+  /** How avrdude reaches the bootloader: its programmer id, and the speeds the board's bootloaders answer at. */
+  readonly upload: UploadProfile;
   /** Whether the virtual board (avr8js) can run this MCU. */
   readonly simulated: boolean;
+  /** Flash page size, bytes (the unit the bootloader erases and writes with SPM). */
+  readonly flashPageBytes: number;
+  /** The bootloaders this board is sold with, newest first (the virtual board boots the first unless told). */
+  readonly bootloaders: readonly Bootloader[];
 }
+
+export interface UploadProfile {
+  /** avrdude programmer id (-c). */
+  readonly protocol: string;
+  /** The first speed tried (speeds[0]), kept for the PlatformIO env and messages. */
+  readonly baud: number;
+  /** Every speed this board's bootloaders answer at, in the order to try them (from `bootloaders`). */
+  readonly speeds: readonly number[];
+  /** USB boards: open at 1200 baud and close to start the bootloader, which appears as a new port. */
+  readonly touch1200: boolean;
+  /** The board's key in the Arduino core's boards.txt (its USB vid/pid pairs are read from there). */
+  readonly coreBoardId: string;
+}
+
+/** A bootloader image: where it comes from, where it sits in flash, the speed it talks at. */
+export interface Bootloader {
+  /** Short name for --bootloader (optiboot, atmegaboot, stk500v2). */
+  readonly name: string;
+  readonly description: string;
+  /** The .hex: shipped in this project's bootloaders/ folder, or in the Arduino AVR core (hardware/arduino/avr/). */
+  readonly image: { readonly from: 'project' | 'arduino-core'; readonly path: string };
+  /** BOOTRST byte address: the reset vector, and the start of the boot section (write-protected by the lock bits). */
+  readonly bootStart: number;
+  /** Serial speed of the bootloader. */
+  readonly baud: number;
+}
+
+const OPTIBOOT_328: Bootloader = {
+  name: 'optiboot',
+  description: 'Optiboot 8.3 (Uno, and Nanos made since 2018), 512-byte boot section',
+  image: { from: 'project', path: 'bootloaders/optiboot_atmega328.hex' },
+  bootStart: 0x7e00,
+  baud: 115_200,
+};
+
+const ATMEGABOOT_328: Bootloader = {
+  name: 'atmegaboot',
+  description: 'the old Nano bootloader (ATmegaBOOT) from the Arduino core, 2 KB boot section',
+  image: { from: 'arduino-core', path: 'bootloaders/atmega/ATmegaBOOT_168_atmega328.hex' },
+  bootStart: 0x7800,
+  baud: 57_600,
+};
 
 export const BOARDS: readonly BoardProfile[] = [
   {
@@ -47,8 +93,10 @@ export const BOARDS: readonly BoardProfile[] = [
     pioBoard: 'uno',
     baud: 115_200,
     rxBufferBytes: 64,
-    upload: { protocol: 'arduino', baud: 115_200 },
+    upload: { protocol: 'arduino', baud: 115_200, speeds: [115_200], touch1200: false, coreBoardId: 'uno' },
     simulated: true,
+    flashPageBytes: 128,
+    bootloaders: [OPTIBOOT_328],
   },
   {
     id: 'nano',
@@ -64,8 +112,11 @@ export const BOARDS: readonly BoardProfile[] = [
     pioBoard: 'nanoatmega328',
     baud: 115_200,
     rxBufferBytes: 64,
-    upload: { protocol: 'arduino', baud: 57_600 },
+    // Nanos made since 2018 have Optiboot at 115200; older ones (and clones) the old bootloader at 57600.
+    upload: { protocol: 'arduino', baud: 115_200, speeds: [115_200, 57_600], touch1200: false, coreBoardId: 'nano' },
     simulated: true,
+    flashPageBytes: 128,
+    bootloaders: [OPTIBOOT_328, ATMEGABOOT_328],
   },
   {
     id: 'mega2560',
@@ -81,8 +132,18 @@ export const BOARDS: readonly BoardProfile[] = [
     pioBoard: 'megaatmega2560',
     baud: 115_200,
     rxBufferBytes: 64,
-    upload: { protocol: 'wiring', baud: 115_200 },
+    upload: { protocol: 'wiring', baud: 115_200, speeds: [115_200], touch1200: false, coreBoardId: 'mega' },
     simulated: false,
+    flashPageBytes: 256,
+    bootloaders: [
+      {
+        name: 'stk500v2',
+        description: 'the Mega 2560 stk500v2 bootloader from the Arduino core (avrdude -c wiring)',
+        image: { from: 'arduino-core', path: 'bootloaders/stk500v2/stk500boot_v2_mega2560.hex' },
+        bootStart: 0x3_e000,
+        baud: 115_200,
+      },
+    ],
   },
   {
     id: 'leonardo',
@@ -98,8 +159,11 @@ export const BOARDS: readonly BoardProfile[] = [
     pioBoard: 'leonardo',
     baud: 115_200,
     rxBufferBytes: 64,
-    upload: { protocol: 'avr109', baud: 57_600 },
+    upload: { protocol: 'avr109', baud: 57_600, speeds: [57_600], touch1200: true, coreBoardId: 'leonardo' },
     simulated: false,
+    flashPageBytes: 128,
+    // Caterina (USB, avr109): not shipped as .hex in Debian's core, and the virtual board cannot run the 32U4.
+    bootloaders: [],
   },
 ];
 
