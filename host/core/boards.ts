@@ -133,7 +133,7 @@ export const BOARDS: readonly BoardProfile[] = [
     baud: 115_200,
     rxBufferBytes: 64,
     upload: { protocol: 'wiring', baud: 115_200, speeds: [115_200], touch1200: false, coreBoardId: 'mega' },
-    simulated: false,
+    simulated: true,
     flashPageBytes: 256,
     bootloaders: [
       {

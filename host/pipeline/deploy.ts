@@ -135,9 +135,16 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
   let virtualBoard: Awaited<ReturnType<typeof startVirtualBoard>> | undefined;
   let portPath: string;
   if (!virtual && opts.port !== undefined) {
-    stage('upload', `uploading to ${opts.port}`);
-    await uploadFirmware(build, board, opts.port);
-    portPath = opts.port;
+    let port = opts.port;
+    if (port === 'auto') {
+      const { pickAutoPort } = await import('../ports/auto.js');
+      const { listSerialPorts } = await import('../ports/touch.js');
+      port = (await pickAutoPort(board, listSerialPorts)).path;
+    }
+    stage('upload', `uploading to ${port}`);
+    const up = await uploadFirmware(build, board, port, { onNote: (m) => stage('upload', m) });
+    stage('upload', `${up.bytes} bytes written and verified at ${up.baud} baud in ${up.seconds.toFixed(1)} s`);
+    portPath = port; // the sketch's port (a Leonardo's bootloader port differs, and goes away)
   } else {
     virtualBoard = await startVirtualBoard({ hexPath: build.hexPath, board, realtime: opts.realtime ?? false });
     portPath = virtualBoard.path;

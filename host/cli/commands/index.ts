@@ -9,6 +9,7 @@ import { registerSim } from './sim.js';
 import { registerGenerate } from './generate.js';
 import { registerBuild } from './build.js';
 import { registerUpload } from './upload.js';
+import { registerPorts } from './ports.js';
 
 export function registerCommands(program: Command): void {
   registerTrain(program);
@@ -16,6 +17,7 @@ export function registerCommands(program: Command): void {
   registerGenerate(program);
   registerBuild(program);
   registerUpload(program);
+  registerPorts(program);
   registerSim(program);
   registerVerify(program);
   registerMonitor(program);

@@ -1,0 +1,56 @@
+// Serial ports as the OS lists them, and the Leonardo's way into its bootloader: open at 1200 baud and close (the
+// "1200-baud touch"), then wait for the bootloader's USB port, a new device, as the Arduino IDE does.
+import { UploadFailedError } from '../core/errors.js';
+import type { ProbeOpener } from './probe.js';
+
+/** One port from the OS list (serialport's list() fields that matter here). */
+export interface PortInfo {
+  readonly path: string;
+  readonly vendorId?: string | undefined;
+  readonly productId?: string | undefined;
+  readonly manufacturer?: string | undefined;
+  readonly serialNumber?: string | undefined;
+}
+
+export type PortLister = () => Promise<PortInfo[]>;
+
+export const listSerialPorts: PortLister = async () => {
+  const { SerialPort } = await import('serialport');
+  const ports = await SerialPort.list();
+  return ports.map((p) => ({ path: p.path, vendorId: p.vendorId, productId: p.productId, manufacturer: p.manufacturer, serialNumber: p.serialNumber }));
+};
+
+export interface TouchOptions {
+  /** How long to wait for the bootloader's port, ms (default 10000; Caterina stays 8 s in its bootloader). */
+  readonly timeoutMs?: number;
+  /** Between two listings, ms (default 250). */
+  readonly pollMs?: number;
+}
+
+/**
+ * Open `port` at 1200 baud and close it: a Leonardo's sketch then resets into its bootloader, which enumerates as a
+ * new USB serial port. Returns that port (a path not in the list before the touch; or the same path if it went away
+ * and came back). Throws UploadFailedError when none appears in time.
+ */
+export async function touchForBootloader(open: ProbeOpener, list: PortLister, port: string, opts: TouchOptions = {}): Promise<string> {
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const pollMs = opts.pollMs ?? 250;
+  const before = new Set((await list()).map((p) => p.path));
+  const link = await open(port, 1200);
+  await link.close();
+  const deadline = Date.now() + timeoutMs;
+  let sawGone = false;
+  for (;;) {
+    const now = (await list()).map((p) => p.path);
+    const fresh = now.find((p) => !before.has(p));
+    if (fresh) return fresh;
+    if (!now.includes(port)) sawGone = true;
+    else if (sawGone) return port; // it went away and came back under the same name
+    if (Date.now() >= deadline) break;
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+  throw new UploadFailedError(
+    `no bootloader port appeared within ${Math.round(timeoutMs / 1000)} s after the 1200-baud touch on ${port}`,
+    'press the reset button twice quickly (the bootloader then waits 8 s) and upload again; check that the board is a Leonardo (--board)',
+  );
+}
