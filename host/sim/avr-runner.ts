@@ -532,6 +532,32 @@ function applyRxFix(cpu: CPU, usart: AVRUSART, chip: ChipLayout): void {
     rearm(had);
     return r;
   };
+  // The receive buffer is a two-level FIFO on the chip: a byte that completes while UDR still holds an unread one
+  // waits behind it (avr8js overwrote it). A third is lost (data overrun), as on the chip.
+  const u = usart as unknown as { rxByte: number; writeByte(value: number, immediate?: boolean): boolean | undefined };
+  const readUdr = cpu.readHooks[chip.usart0.UDR];
+  if (typeof u.rxByte !== 'number' || !readUdr) {
+    throw new SimError('this avr8js version has a USART the RX fix does not recognise', 'install avr8js@0.21.1 (npm ci)');
+  }
+  let waiting: number | undefined;
+  const writeByte = u.writeByte.bind(usart);
+  u.writeByte = (value, immediate = false) => {
+    if (immediate && cpu.data[UCSRA]! & UCSRA_RXC) {
+      if (waiting === undefined) waiting = value;
+      usart.onRxComplete?.();
+      return true;
+    }
+    return writeByte(value, immediate);
+  };
+  cpu.readHooks[chip.usart0.UDR] = (addr) => {
+    const r = readUdr(addr);
+    if (waiting !== undefined) {
+      u.rxByte = waiting;
+      waiting = undefined;
+      cpu.setInterruptFlag(rxc as never);
+    }
+    return r;
+  };
 }
 
 /**

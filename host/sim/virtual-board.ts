@@ -165,7 +165,9 @@ export async function startVirtualBoard(opts: VirtualBoardOptions): Promise<Virt
       hostBaud = readPtySpeed(current.pts);
     }
     const chipBaud = runner.uartBaud;
-    if (hostBaud === undefined || speedsMatch(hostBaud, chipBaud)) return bytes;
+    // A UART not yet enabled has no speed: the bytes wait on the line (see AvrRunner.reset) and pass as they are.
+    const enabled = toBoard ? runner.machine.usart.rxEnable : runner.machine.usart.txEnable;
+    if (hostBaud === undefined || !enabled || speedsMatch(hostBaud, chipBaud)) return bytes;
     garbledChunks++;
     return toBoard ? resampleUart(bytes, hostBaud, chipBaud) : resampleUart(bytes, chipBaud, hostBaud);
   }
