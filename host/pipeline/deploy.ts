@@ -18,6 +18,7 @@ import { generateSketch } from '../codegen/generate.js';
 import { checkFits } from '../build/size.js';
 import { buildSketch } from '../build/build.js';
 import { uploadFirmware } from '../build/upload.js';
+import type { UploadResult } from '../build/upload.js';
 import { startVirtualBoard } from '../sim/virtual-board.js';
 import { openSerialTransport } from '../bridge/transport.js';
 import { createSession } from '../bridge/session.js';
@@ -82,6 +83,8 @@ export interface DeployReport {
   readonly build: BuildResult;
   readonly port: string;
   readonly virtual: boolean;
+  /** The upload to a real port (absent on the virtual board of --port sim). */
+  readonly upload?: UploadResult;
   readonly verify: ComparisonReport;
   readonly logPath: string;
 }
@@ -134,6 +137,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
   const rows = verificationRows(dataset);
   let virtualBoard: Awaited<ReturnType<typeof startVirtualBoard>> | undefined;
   let portPath: string;
+  let upload: UploadResult | undefined;
   if (!virtual && opts.port !== undefined) {
     let port = opts.port;
     if (port === 'auto') {
@@ -143,6 +147,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
     }
     stage('upload', `uploading to ${port}`);
     const up = await uploadFirmware(build, board, port, { onNote: (m) => stage('upload', m) });
+    upload = up;
     stage('upload', `${up.bytes} bytes written and verified at ${up.baud} baud in ${up.seconds.toFixed(1)} s`);
     portPath = port; // the sketch's port (a Leonardo's bootloader port differs, and goes away)
   } else {
@@ -185,6 +190,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
       build,
       port: portPath,
       virtual: virtualBoard !== undefined,
+      ...(upload ? { upload } : {}),
       verify,
       logPath,
     };

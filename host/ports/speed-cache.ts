@@ -1,5 +1,5 @@
 // The upload speed that answered on a port, remembered (per port and board) so the next upload tries it first.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cacheDir } from '../build/builtin.js';
 
@@ -34,7 +34,9 @@ export function rememberedSpeed(port: string, boardId: string, file = speedCache
 /** Remember the speed that answered (best effort: a read-only cache folder is not an upload failure). */
 export function rememberSpeed(port: string, boardId: string, baud: number, file = speedCachePath()): void {
   try {
-    const entries = read(file);
+    const entries: Entries = {};
+    // Ports that no longer exist (an unplugged board, a stopped virtual one) are dropped, so the file stays small.
+    for (const [k, v] of Object.entries(read(file))) if (existsSync(k.slice(k.indexOf(' ') + 1))) entries[k] = v;
     entries[key(port, boardId)] = baud;
     mkdirSync(path.dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
