@@ -52,10 +52,10 @@ async function once(mode: Run['mode']): Promise<Run> {
     const t0 = performance.now();
     const result = await uploadFirmware(build, board, vb.path, {
       speedCacheFile: path.join(dir, 'speeds.json'),
-      runAvrdude: async (args, timeoutMs) => {
+      runAvrdude: async (args, o) => {
         before = vb.stats(); // the probe's bytes are not avrdude's
         const a = performance.now();
-        const r = await runAvrdude(args, timeoutMs);
+        const r = await runAvrdude(args, o);
         avrdudeSeconds = (performance.now() - a) / 1000;
         return r;
       },

@@ -29,29 +29,53 @@ export interface AvrdudeRun {
   readonly code: number | null;
   readonly output: string;
   readonly timedOut: boolean;
+  /** The port's device went away while avrdude ran (it was stopped then). */
+  readonly vanished: boolean;
+}
+
+export interface AvrdudeRunOptions {
+  /** Stop avrdude after this long, ms. */
+  readonly timeoutMs: number;
+  /** The device path to watch: when it disappears (a pulled USB cable) avrdude is stopped at once. */
+  readonly watchPath?: string;
 }
 
 /** Runs avrdude (injectable, so the Leonardo's sequence is tested without a board). */
-export type AvrdudeRunner = (args: readonly string[], timeoutMs: number) => Promise<AvrdudeRun>;
+export type AvrdudeRunner = (args: readonly string[], opts: AvrdudeRunOptions) => Promise<AvrdudeRun>;
 
-export const runAvrdude: AvrdudeRunner = (args, timeoutMs) =>
+/** How often the port's path is checked while avrdude runs, ms. */
+const WATCH_MS = 100;
+
+export const runAvrdude: AvrdudeRunner = (args, opts) =>
   new Promise((resolve, reject) => {
     const child = spawn('avrdude', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     let timedOut = false;
+    let vanished = false;
     child.stdout.on('data', (d: Buffer) => (output += d.toString('utf8')));
     child.stderr.on('data', (d: Buffer) => (output += d.toString('utf8')));
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');
-    }, timeoutMs);
-    child.on('error', (err: NodeJS.ErrnoException) => {
+    }, opts.timeoutMs);
+    // avrdude may retry for a long time on a device that went away (a pty's hang-up reads as silence to it).
+    const watch = opts.watchPath === undefined ? undefined : setInterval(() => {
+      if (!existsSync(opts.watchPath!)) {
+        vanished = true;
+        child.kill('SIGKILL');
+      }
+    }, WATCH_MS);
+    const done = (): void => {
       clearTimeout(timer);
+      if (watch) clearInterval(watch);
+    };
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      done();
       reject(err.code === 'ENOENT' ? new ToolchainMissingError('avrdude', APT_INSTALL_HINT) : err);
     });
     child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output, timedOut });
+      done();
+      resolve({ code, output, timedOut, vanished });
     });
   });
 
@@ -95,7 +119,7 @@ function uploadError(run: AvrdudeRun, board: BoardProfile, port: string, baud: n
     const typed = portErrorFromMessage(port, line, 'the upload');
     if (typed) return typed;
   }
-  if (/Input\/output error|read error|write error|No such device|ser_recv|ser_send/i.test(run.output) && !existsSync(port)) {
+  if (run.vanished || (/Input\/output error|read error|write error|No such device|ser_recv|ser_send/i.test(run.output) && !existsSync(port))) {
     return new PortVanishedError(port, 'the upload');
   }
   if (/verification error|content mismatch|mismatch at/i.test(run.output)) {
@@ -150,7 +174,7 @@ export async function uploadFirmware(build: BuildResult, board: BoardProfile, po
   // Writing and reading back every byte at the line speed, three times over for the protocol's overhead, plus 30 s.
   const timeoutMs = 30_000 + Math.ceil(((bytes * 2 * 10) / baud) * 3 * 1000);
   const args = avrdudeArgs(build.hexPath, board, target, baud);
-  const run = await (opts.runAvrdude ?? runAvrdude)(args, timeoutMs);
+  const run = await (opts.runAvrdude ?? runAvrdude)(args, { timeoutMs, watchPath: target });
   if (run.code !== 0 || run.timedOut) throw uploadError(run, board, target, baud, timeoutMs, args);
   return { port: target, baud, triedFirst, protocol: board.upload.protocol, bytes, seconds: (Date.now() - started) / 1000 };
 }

@@ -5,6 +5,7 @@ import { uploadFirmware } from '../../build/upload.js';
 import { boardIds, getBoard } from '../../core/boards.js';
 import { UsageError } from '../../core/errors.js';
 import { pickAutoPort } from '../../ports/auto.js';
+import { checkPort } from '../../ports/check.js';
 import { listSerialPorts } from '../../ports/touch.js';
 import { emit, note } from '../output.js';
 import { action } from '../run.js';
@@ -32,6 +33,7 @@ export function registerUpload(program: Command): void {
       action(async (o: { board: string; port: string; sketch?: string; model?: string; json: boolean }) => {
         const board = getBoard(o.board);
         const port = await resolvePort(o.port, board, (m) => note(o, m));
+        checkPort(port); // before building: a wrong port is found in a millisecond
         const build = await buildSketch(await resolveSketch(o, board, o), board);
         note(o, formatBuild(build));
         const result = await uploadFirmware(build, board, port, { onNote: (m) => note(o, m) });
