@@ -25,7 +25,7 @@ export async function pickAutoPort(board: BoardProfile, list: PortLister, boards
   const ports = await listPortsWithBoards(list, boards);
   const arduinos = ports.filter((p) => p.arduino);
   const same = arduinos.filter((p) => p.arduino?.boardId === board.id);
-  const pick = same.length === 1 ? same : arduinos;
+  const pick = same.length > 0 ? same : arduinos;
   if (pick.length === 1) return pick[0]!;
   if (pick.length === 0) {
     const others = ports.map(describe);

@@ -1,5 +1,7 @@
 // Serial ports as the OS lists them, and the Leonardo's way into its bootloader: open at 1200 baud and close (the
 // "1200-baud touch"), then wait for the bootloader's USB port, a new device, as the Arduino IDE does.
+import { readdirSync, readFileSync, realpathSync } from 'node:fs';
+import path from 'node:path';
 import { UploadFailedError } from '../core/errors.js';
 import type { ProbeOpener } from './probe.js';
 
@@ -16,9 +18,53 @@ export type PortLister = () => Promise<PortInfo[]>;
 
 export const listSerialPorts: PortLister = async () => {
   const { SerialPort } = await import('serialport');
-  const ports = await SerialPort.list();
-  return ports.map((p) => ({ path: p.path, vendorId: p.vendorId, productId: p.productId, manufacturer: p.manufacturer, serialNumber: p.serialNumber }));
+  try {
+    const ports = await SerialPort.list();
+    return ports.map((p) => ({ path: p.path, vendorId: p.vendorId, productId: p.productId, manufacturer: p.manufacturer, serialNumber: p.serialNumber }));
+  } catch {
+    return listFromSysfs(); // serialport asks udevadm, which minimal systems and containers lack
+  }
 };
+
+/** Serial ports from /sys/class/tty (those with a device behind them), USB ids from the nearest USB device above. */
+export function listFromSysfs(root = '/sys/class/tty'): PortInfo[] {
+  const out: PortInfo[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return out;
+  }
+  for (const name of names.sort()) {
+    let dir: string;
+    try {
+      dir = realpathSync(path.join(root, name, 'device'));
+    } catch {
+      continue; // virtual consoles and ptys have no device
+    }
+    if (/serial8250/.test(dir)) continue; // legacy UARTs the kernel always lists
+    const info: { path: string; vendorId?: string; productId?: string; manufacturer?: string; serialNumber?: string } = { path: `/dev/${name}` };
+    for (let d = dir; d !== '/' && d.startsWith('/sys'); d = path.dirname(d)) {
+      const read = (f: string): string | undefined => {
+        try {
+          return readFileSync(path.join(d, f), 'utf8').trim();
+        } catch {
+          return undefined;
+        }
+      };
+      const vid = read('idVendor');
+      if (vid !== undefined) {
+        info.vendorId = vid;
+        info.productId = read('idProduct');
+        info.manufacturer = read('manufacturer');
+        info.serialNumber = read('serial');
+        break;
+      }
+    }
+    out.push(info);
+  }
+  return out;
+}
 
 export interface TouchOptions {
   /** How long to wait for the bootloader's port, ms (default 10000; Caterina stays 8 s in its bootloader). */
