@@ -122,8 +122,13 @@ function uploadError(run: AvrdudeRun, board: BoardProfile, port: string, baud: n
   if (run.vanished || (/Input\/output error|read error|write error|No such device|ser_recv|ser_send/i.test(run.output) && !existsSync(port))) {
     return new PortVanishedError(port, 'the upload');
   }
-  if (/verification error|content mismatch|mismatch at/i.test(run.output)) {
-    return new UploadFailedError(`avrdude wrote the flash of the ${board.name} on ${port} but it read back different: ${reason}`, 'upload again; if it keeps failing the sketch may be too large for the bootloader, or the board faulty', log);
+  if (/verification (error|mismatch)|content mismatch|mismatch at/i.test(run.output)) {
+    const where = (run.output.split('\n').find((l) => /!=.*at addr|mismatch at/i.test(l)) ?? reason).trim().replace(/[^\x20-\x7e]/g, '?');
+    return new UploadFailedError(
+      `avrdude wrote the flash of the ${board.name} on ${port} but it read back different: ${where}`,
+      'upload again; if it keeps failing, the sketch may reach into the bootloader\'s section (too large for the board) or the board is faulty',
+      log,
+    );
   }
   if (run.timedOut) {
     return new UploadFailedError(`avrdude did not finish within ${Math.round(timeoutMs / 1000)} s on ${port} (${board.upload.protocol} at ${baud} baud): ${reason}`, 'check the cable and that no other program uses the port, then upload again', log);

@@ -152,7 +152,7 @@ export async function startVirtualBoard(opts: VirtualBoardOptions): Promise<Virt
   let bytesToBoard = 0;
   let heldUntil = 0;
   let garbledChunks = 0;
-  let hostBaud: number | undefined; // the current session's termios speed; read at its first byte
+  let hostBaud: number | undefined; // the current session's termios speed; read at the host's first write
   let speedRead = false;
   let held: Uint8Array[] = [];
   let holdTimer: NodeJS.Timeout | undefined;
@@ -160,7 +160,9 @@ export async function startVirtualBoard(opts: VirtualBoardOptions): Promise<Virt
 
   /** Bytes as the other end reads them: garbled when the host's speed is not the board's (a pty alone would not). */
   function overTheLine(bytes: Uint8Array, toBoard: boolean): Uint8Array {
-    if (!speedRead && current?.pts !== undefined) {
+    // Read at the host's first write: by then it has set its speed (serialport and avrdude do at open). Earlier, a
+    // fresh pty's default speed could be read while the host is still configuring it.
+    if (toBoard && !speedRead && current?.pts !== undefined) {
       speedRead = true;
       hostBaud = readPtySpeed(current.pts);
     }

@@ -2,7 +2,7 @@
 // pulled mid-upload; each ends in a clear typed error in bounded time, a second upload recovers the board, and verify
 // refuses a blank or half-written board by its missing ready line instead of giving a wrong answer.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BuildResult } from '../../host/core/artifacts.js';
 import { getBoard } from '../../host/core/boards.js';
@@ -33,6 +33,19 @@ afterAll(async () => {
 });
 
 const speedCacheFile = (): string => path.join(chain.dir, 'speeds.json');
+
+/** Intel HEX text of `bytes` at `address` (16-byte data records), for a sketch that reaches into the boot section. */
+function hexAt(address: number, bytes: number[]): string {
+  const lines: string[] = [];
+  for (let i = 0; i < bytes.length; i += 16) {
+    const chunk = bytes.slice(i, i + 16);
+    const at = address + i;
+    const rec = [chunk.length, (at >> 8) & 0xff, at & 0xff, 0, ...chunk];
+    const sum = (0x100 - (rec.reduce((a, b) => a + b, 0) & 0xff)) & 0xff;
+    lines.push(`:${[...rec, sum].map((b) => b.toString(16).padStart(2, '0').toUpperCase()).join('')}`);
+  }
+  return `${lines.join('\n')}\n:00000001FF\n`;
+}
 
 /** Verify the demo model on the board with a short ready timeout; resolves with the report or the error. */
 function verifyOn(vb: VirtualBoard): Promise<unknown> {
@@ -69,6 +82,19 @@ describe('upload faults on the virtual board', () => {
     const nano = getBoard('nano');
     const ok = await uploadFirmware({ ...build, boardId: 'nano' }, nano, vb.path, { speedCacheFile: speedCacheFile() });
     expect(ok).toMatchObject({ baud: 57_600, triedFirst: [115_200] });
+  }, 120_000);
+
+  it('a sketch reaching into the boot section: the write is refused (lock bits), the read-back by avrdude names it, the bootloader survives', async () => {
+    const vb = await bootloaderBoard('uno');
+    const hexPath = path.join(chain.dir, 'too-big.hex');
+    writeFileSync(hexPath, hexAt(0x7d80, new Array<number>(256).fill(0x5a))); // one page below BOOTRST, one at it
+    const err = await uploadFirmware({ ...build, hexPath }, uno, vb.path, { speedCacheFile: speedCacheFile() }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UploadFailedError);
+    expect((err as Error).message).toMatch(/^avrdude wrote the flash of the Arduino Uno on .* but it read back different: device 0x[0-9a-f]{2} != input 0x5a at addr 0x7e00/);
+    expect(vb.runner.spm.refused).toBeGreaterThan(0);
+    expect(Array.from(vb.runner.flash.subarray(0x7d80, 0x7e00))).toEqual(new Array<number>(128).fill(0x5a));
+    const ok = await uploadFirmware(build, uno, vb.path, { speedCacheFile: speedCacheFile() });
+    expect(ok.bytes).toBeGreaterThan(1000);
   }, 120_000);
 
   it('verify refuses a blank board (bootloader, no sketch) by its missing ready line', async () => {
