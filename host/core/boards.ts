@@ -60,6 +60,8 @@ export interface Bootloader {
   readonly bootStart: number;
   /** Serial speed of the bootloader. */
   readonly baud: number;
+  /** From a reset (an open of the port) to the sketch running when no upload comes, ms (on the emulated chip). */
+  readonly waitMs: number;
 }
 
 const OPTIBOOT_328: Bootloader = {
@@ -68,6 +70,7 @@ const OPTIBOOT_328: Bootloader = {
   image: { from: 'project', path: 'bootloaders/optiboot_atmega328.hex' },
   bootStart: 0x7e00,
   baud: 115_200,
+  waitMs: 1_400,
 };
 
 const ATMEGABOOT_328: Bootloader = {
@@ -76,6 +79,7 @@ const ATMEGABOOT_328: Bootloader = {
   image: { from: 'arduino-core', path: 'bootloaders/atmega/ATmegaBOOT_168_atmega328.hex' },
   bootStart: 0x7800,
   baud: 57_600,
+  waitMs: 1_330,
 };
 
 export const BOARDS: readonly BoardProfile[] = [
@@ -142,6 +146,7 @@ export const BOARDS: readonly BoardProfile[] = [
         image: { from: 'arduino-core', path: 'bootloaders/stk500v2/stk500boot_v2_mega2560.hex' },
         bootStart: 0x3_e000,
         baud: 115_200,
+        waitMs: 850,
       },
     ],
   },
@@ -178,4 +183,13 @@ export function getBoard(id: string): BoardProfile {
     throw new UsageError(`unknown board "${id}"`, `choose one of: ${boardIds().join(', ')}`);
   }
   return board;
+}
+
+/**
+ * How long a host waits for the ready line of a board it just opened (which resets it into its bootloader) before
+ * asking with `?`, ms: three times the longest bootloader wait, at least 1500. A byte that reaches a bootloader still
+ * waiting keeps the Mega's stk500v2 in it for good.
+ */
+export function readyQueryDelayMs(board: BoardProfile): number {
+  return Math.max(1_500, 3 * Math.max(0, ...board.bootloaders.map((b) => b.waitMs)));
 }

@@ -1,7 +1,7 @@
 // The one-shot pipeline: data -> trained model -> sketch -> firmware -> board (real or virtual) -> comparison report.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { BOARDS } from '../core/boards.js';
+import { BOARDS, readyQueryDelayMs } from '../core/boards.js';
 import type { BoardProfile } from '../core/boards.js';
 import { UsageError } from '../core/errors.js';
 import type { BuildResult, Dataset, GeneratedSketch, SizeEstimate } from '../core/artifacts.js';
@@ -163,6 +163,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
       rows,
       board,
       transport: () => openSerialTransport({ path: portPath, baudRate: board.baud }),
+      ...(virtualBoard ? {} : { queryAfterMs: readyQueryDelayMs(board) }),
       logPath,
       onEvent: (e) => {
         attached?.onEvent(e);

@@ -48,16 +48,19 @@ export function handshakeFor(protocol: string): Handshake | undefined {
 }
 
 export interface ProbeOptions {
-  /** Handshakes sent per speed (default 12). */
+  /** Wait after opening before the first handshake, ms (default 300, as avrdude): the bootloader starts (LED flashes). */
+  readonly settleMs?: number;
+  /** Handshakes sent per speed (default 8). */
   readonly attempts?: number;
-  /** Between handshakes, ms (default 150): 12 x 150 ms covers a bootloader's start after reset (LED flashes included). */
+  /** Between handshakes, ms (default 200); 300 + 8 x 200 ms lies within a bootloader's wait after a reset. */
   readonly intervalMs?: number;
 }
 
 /** Send the handshake on a fresh open at `baud` until answered or attempts run out. */
 export async function probeSpeed(open: ProbeOpener, path: string, baud: number, hs: Handshake, opts: ProbeOptions = {}): Promise<boolean> {
-  const attempts = opts.attempts ?? 12;
-  const intervalMs = opts.intervalMs ?? 150;
+  const attempts = opts.attempts ?? 8;
+  const intervalMs = opts.intervalMs ?? 200;
+  const settleMs = opts.settleMs ?? 300;
   const link = await open(path, baud);
   let got = new Uint8Array(0);
   let answered = false;
@@ -73,6 +76,10 @@ export async function probeSpeed(open: ProbeOpener, path: string, baud: number, 
     }
   });
   try {
+    // Handshakes sent while the bootloader is still starting would pile up in its receive buffer, and one that
+    // overruns it reads as a bad command (the old Nano bootloader leaves after a few).
+    await new Promise<void>((resolve) => setTimeout(resolve, settleMs));
+    got = new Uint8Array(0); // what arrived meanwhile is not an answer
     for (let i = 0; i < attempts && !answered; i++) {
       link.write(hs.request);
       await new Promise<void>((resolve) => {

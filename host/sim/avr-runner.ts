@@ -85,6 +85,12 @@ export interface RunLoopOptions {
   readonly burst?: boolean;
   /** How long after the last host byte a burst lasts, ms of wall-clock time (default 30). */
   readonly burstMs?: number;
+  /**
+   * With burst: also run at full speed for this many ms of simulated time after each reset (default 250): a
+   * bootloader's start (LED flashes: 62 ms for Optiboot, 200 ms for the old Nano one) is over before the host's first
+   * handshake, even on a loaded machine, and the rest of its timeout runs at the clock.
+   */
+  readonly bootBurstMs?: number;
   /** Longest stretch the loop runs before yielding to the event loop, ms (default 2: host bytes wait at most this long to enter the simulation). */
   readonly sliceMs?: number;
 }
@@ -317,6 +323,7 @@ export function createAvrRunnerWithFlash(flash: Uint8Array, board: BoardProfile,
 
   function loop(opts: Required<RunLoopOptions>): void {
     const cyclesPerMs = board.fCpu / 1000;
+    const bootBurstCycles = opts.bootBurstMs * cyclesPerMs;
     let t0 = performance.now();
     let c0 = api.cycles;
     let bursting = false;
@@ -325,7 +332,7 @@ export function createAvrRunnerWithFlash(flash: Uint8Array, board: BoardProfile,
       loopTimeout = undefined;
       if (!loopRunning) return;
       const started = performance.now();
-      const burst = opts.burst && (rxPending > 0 || started - lastRxAt < opts.burstMs);
+      const burst = opts.burst && (rxPending > 0 || started - lastRxAt < opts.burstMs || machine.cpu.cycles < bootBurstCycles);
       if (bursting && !burst) {
         // Back to the clock after running ahead: pace from here.
         t0 = started;
@@ -334,8 +341,9 @@ export function createAvrRunnerWithFlash(flash: Uint8Array, board: BoardProfile,
       bursting = burst;
       if (opts.realtime && !burst) {
         let due = c0 + (started - t0) * cyclesPerMs - api.cycles;
-        if (due > 100 * cyclesPerMs) {
-          // Far behind (a stall, or a CPU too slow for real time): do not sprint to catch up.
+        if (due > 100 * cyclesPerMs && !opts.burst) {
+          // Far behind (a stall, or a CPU too slow for real time): do not sprint to catch up. With burst (a
+          // bootloader's board) catch up instead, so its timeouts last as long in wall-clock time as on a real board.
           t0 = started;
           c0 = api.cycles;
           due = 0;
@@ -451,7 +459,7 @@ export function createAvrRunnerWithFlash(flash: Uint8Array, board: BoardProfile,
     start(opts = {}) {
       if (loopRunning) return;
       loopRunning = true;
-      loop({ realtime: opts.realtime ?? false, sliceMs: opts.sliceMs ?? 2, burst: opts.burst ?? false, burstMs: opts.burstMs ?? 30 });
+      loop({ realtime: opts.realtime ?? false, sliceMs: opts.sliceMs ?? 2, burst: opts.burst ?? false, burstMs: opts.burstMs ?? 30, bootBurstMs: opts.bootBurstMs ?? 250 });
     },
     pause() {
       loopRunning = false;

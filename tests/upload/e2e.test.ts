@@ -28,7 +28,7 @@ describe('upload through the bootloader with real avrdude', () => {
     const out = path.join(work, 'uno');
     const run = await runCli(['--board', 'uno', '--port', vb.path, '--json', '--out-dir', out], { cwd: work, timeoutMs: 180_000 });
     expect(run.stderr).not.toMatch(/internal error/);
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout);
     expect(report.upload).toMatchObject({ port: vb.path, baud: 115_200, triedFirst: [], protocol: 'arduino' });
     expect(report.virtual).toBe(false);
@@ -43,13 +43,13 @@ describe('upload through the bootloader with real avrdude', () => {
     await writeFile(csv, 'a,b,c\n0,0,0\n0,1,1\n1,0,1\n1,1,1\n');
     const v = await runCli(['verify', '--model', model, '--port', vb.path, '--data', csv, '--board', 'uno', '--json'], { cwd: work, timeoutMs: 60_000 });
     expect(v.stderr).not.toMatch(/internal error/);
-    expect(v.code).toBe(0);
+    expect(v.code, v.stderr).toBe(0);
     expect(JSON.parse(v.stdout).bitIdentical).toBe(4);
 
     // The upload subcommand on its own (the build is cached).
     const up = await runCli(['upload', '--board', 'uno', '--port', vb.path, '--model', model], { cwd: work, timeoutMs: 120_000 });
     expect(up.stderr).not.toMatch(/internal error/);
-    expect(up.code).toBe(0);
+    expect(up.code, up.stderr).toBe(0);
     expect(up.stderr).toContain('bootloader answered at 115200 baud');
     expect(up.stdout).toMatch(/uploaded .*firmware\.hex to .* \(Arduino Uno, arduino at 115200 baud, \d+ bytes written and verified/);
   }, 240_000);
@@ -59,7 +59,7 @@ describe('upload through the bootloader with real avrdude', () => {
     const out = path.join(work, 'nano');
     const run = await runCli(['--board', 'nano', '--port', vb.path, '--json', '--out-dir', out], { cwd: work, timeoutMs: 180_000 });
     expect(run.stderr).not.toMatch(/internal error/);
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout);
     expect(report.upload).toMatchObject({ baud: 57_600, triedFirst: [115_200] });
     expect(report.verify.bitIdentical).toBe(report.verify.rows);
@@ -72,7 +72,7 @@ describe('upload through the bootloader with real avrdude', () => {
     const out = path.join(work, 'mega');
     const run = await runCli(['--board', 'mega2560', '--port', vb.path, '--json', '--out-dir', out], { cwd: work, timeoutMs: 240_000 });
     expect(run.stderr).not.toMatch(/internal error/);
-    expect(run.code).toBe(0);
+    expect(run.code, `${run.stderr}\n${JSON.stringify(vb.stats())} pc 0x${(vb.runner.machine.cpu.pc * 2).toString(16)}`).toBe(0);
     const report = JSON.parse(run.stdout);
     expect(report.verify.bitIdentical).toBe(report.verify.rows);
     expect(report.board).toBe('mega2560');

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BuildResult } from '../../host/core/artifacts.js';
-import { getBoard } from '../../host/core/boards.js';
+import { getBoard, readyQueryDelayMs } from '../../host/core/boards.js';
 import { PortNotFoundError, UploadFailedError, UsageError } from '../../host/core/errors.js';
 import { uploadFirmware } from '../../host/build/upload.js';
 import type { AvrdudeRun } from '../../host/build/upload.js';
@@ -110,6 +110,12 @@ describe('finding the board', () => {
     const two = await pickAutoPort(uno, async () => [unoPort, { ...unoPort, path: '/dev/ttyACM1', productId: '0042' }, { ...unoPort, path: '/dev/ttyACM2' }], core).catch((e: unknown) => e);
     expect(two).toBeInstanceOf(UsageError);
     expect((two as Error).message).toBe('--port auto found 2 Arduino boards: /dev/ttyACM0 (Arduino UNO), /dev/ttyACM2 (Arduino UNO)');
+  });
+
+  it('a host opening a board waits three bootloader waits before asking for the ready line', () => {
+    expect(readyQueryDelayMs(getBoard('uno'))).toBe(4_200);
+    expect(readyQueryDelayMs(getBoard('mega2560'))).toBe(2_550);
+    expect(readyQueryDelayMs(leonardo)).toBe(1_500); // no bootloader on open: the default
   });
 
   it('remembers the speed that answered per port and board, and tries it first', () => {
