@@ -104,6 +104,9 @@ export interface UploadResult {
   readonly seconds: number;
 }
 
+/** avrdude's words for a bootloader that answered out of step (not a verify mismatch, not a missing port). */
+const LOST_SYNC = /protocol expects|not in sync|not responding|initialization failed|stk500v2_ReceiveMessage\(\): timeout|stk500v2_getsync|unknown response/i;
+
 /** The line of avrdude's log that says what went wrong (its harmless pty warnings skipped). */
 function avrdudeReason(log: string): string {
   const lines = log.split('\n').map((l) => l.trim()).filter((l) => l && !/TIOCM|Inappropriate ioctl/.test(l));
@@ -179,7 +182,14 @@ export async function uploadFirmware(build: BuildResult, board: BoardProfile, po
   // Writing and reading back every byte at the line speed, three times over for the protocol's overhead, plus 30 s.
   const timeoutMs = 30_000 + Math.ceil(((bytes * 2 * 10) / baud) * 3 * 1000);
   const args = avrdudeArgs(build.hexPath, board, target, baud);
-  const run = await (opts.runAvrdude ?? runAvrdude)(args, { timeoutMs, watchPath: target });
+  const avrdude = opts.runAvrdude ?? runAvrdude;
+  let run = await avrdude(args, { timeoutMs, watchPath: target });
+  if (run.code !== 0 && !run.timedOut && !run.vanished && LOST_SYNC.test(run.output)) {
+    // The bootloader answered the handshake a moment ago, so this is a hiccup (a late reply to one of avrdude's
+    // opening handshakes): one more try, as a user would press upload again.
+    note(`avrdude lost step with the bootloader (${avrdudeReason(run.output)}); trying once more`);
+    run = await avrdude(args, { timeoutMs, watchPath: target });
+  }
   if (run.code !== 0 || run.timedOut) throw uploadError(run, board, target, baud, timeoutMs, args);
   return { port: target, baud, triedFirst, protocol: board.upload.protocol, bytes, seconds: (Date.now() - started) / 1000 };
 }

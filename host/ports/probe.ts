@@ -1,5 +1,5 @@
 // Is a bootloader listening, and at which speed? A short handshake per known speed, before avrdude runs: a wrong
-// speed or a board without a bootloader is found in about two seconds instead of avrdude's ten slow retries.
+// speed or a board without a bootloader is found in about three seconds instead of avrdude's ten slow retries.
 import { UploadFailedError } from '../core/errors.js';
 import type { BoardProfile } from '../core/boards.js';
 
@@ -50,16 +50,16 @@ export function handshakeFor(protocol: string): Handshake | undefined {
 export interface ProbeOptions {
   /** Wait after opening before the first handshake, ms (default 300, as avrdude): the bootloader starts (LED flashes). */
   readonly settleMs?: number;
-  /** Handshakes sent per speed (default 8). */
+  /** Handshakes sent per speed (default 12). */
   readonly attempts?: number;
-  /** Between handshakes, ms (default 200); 300 + 8 x 200 ms lies within a bootloader's wait after a reset. */
+  /** Between handshakes, ms (default 250): 300 + 12 x 250 ms covers a bootloader's wait after a reset twice over. */
   readonly intervalMs?: number;
 }
 
 /** Send the handshake on a fresh open at `baud` until answered or attempts run out. */
 export async function probeSpeed(open: ProbeOpener, path: string, baud: number, hs: Handshake, opts: ProbeOptions = {}): Promise<boolean> {
-  const attempts = opts.attempts ?? 8;
-  const intervalMs = opts.intervalMs ?? 200;
+  const attempts = opts.attempts ?? 12;
+  const intervalMs = opts.intervalMs ?? 250;
   const settleMs = opts.settleMs ?? 300;
   const link = await open(path, baud);
   let got = new Uint8Array(0);
