@@ -1,6 +1,6 @@
 // The line transport a session talks to, injected: serialport in production, a mock board in unit tests.
-import { existsSync } from 'node:fs';
 import { PortNotFoundError } from '../core/errors.js';
+import { checkPort, portErrorFromMessage } from '../ports/check.js';
 
 /** A line-oriented link to a board. Lines are latin1 text without their `\n`. */
 export interface Transport {
@@ -75,16 +75,19 @@ export interface SerialTransportOptions {
 }
 
 /**
- * Open a serial device with `serialport`. Throws PortNotFoundError when the path does not exist.
+ * Open a serial device with `serialport`. Throws the port's typed error (PortNotFoundError, NotASerialPortError,
+ * PortPermissionError, PortBusyError) when it cannot be used.
  * Lines are split by LineSplitter rather than @serialport/parser-readline: the same splitting, but bounded, so a
  * board spewing noise without newlines cannot grow memory.
  */
 export async function openSerialTransport(opts: SerialTransportOptions): Promise<Transport> {
-  if (!existsSync(opts.path)) throw new PortNotFoundError(opts.path);
+  checkPort(opts.path);
   const { SerialPort } = await import('serialport');
   const port = new SerialPort({ path: opts.path, baudRate: opts.baudRate, autoOpen: false });
   await new Promise<void>((resolve, reject) => {
-    port.open((err) => (err ? reject(new PortNotFoundError(opts.path, `could not open it: ${err.message}`)) : resolve()));
+    port.open((err) =>
+      err ? reject(portErrorFromMessage(opts.path, err.message, 'opening') ?? new PortNotFoundError(opts.path, `could not open it: ${err.message}`)) : resolve(),
+    );
   });
   const splitter = new LineSplitter();
   const lineListeners: ((line: string) => void)[] = [];

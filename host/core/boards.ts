@@ -28,11 +28,61 @@ export interface BoardProfile {
   readonly baud: number;
   /** Hardware serial receive buffer, bytes (the host never has more than this in the board's buffer). */
   readonly rxBufferBytes: number;
-  /** avrdude programmer id and upload baud (0: not applicable, e.g. USB CDC 1200-baud touch). */
-  readonly upload: { readonly protocol: string; readonly baud: number };
+  /** How avrdude reaches the bootloader: its programmer id, and the speeds the board's bootloaders answer at. */
+  readonly upload: UploadProfile;
   /** Whether the virtual board (avr8js) can run this MCU. */
   readonly simulated: boolean;
+  /** Flash page size, bytes (the unit the bootloader erases and writes with SPM). */
+  readonly flashPageBytes: number;
+  /** The bootloaders this board is sold with, newest first (the virtual board boots the first unless told). */
+  readonly bootloaders: readonly Bootloader[];
 }
+
+export interface UploadProfile {
+  /** avrdude programmer id (-c). */
+  readonly protocol: string;
+  /** The first speed tried (speeds[0]), kept for the PlatformIO env and messages. */
+  readonly baud: number;
+  /** Every speed this board's bootloaders answer at, in the order to try them (from `bootloaders`). */
+  readonly speeds: readonly number[];
+  /** USB boards: open at 1200 baud and close to start the bootloader, which appears as a new port. */
+  readonly touch1200: boolean;
+  /** The board's key in the Arduino core's boards.txt (its USB vid/pid pairs are read from there). */
+  readonly coreBoardId: string;
+}
+
+/** A bootloader image: where it comes from, where it sits in flash, the speed it talks at. */
+export interface Bootloader {
+  /** Short name for --bootloader (optiboot, atmegaboot, stk500v2). */
+  readonly name: string;
+  readonly description: string;
+  /** The .hex: shipped in this project's bootloaders/ folder, or in the Arduino AVR core (hardware/arduino/avr/). */
+  readonly image: { readonly from: 'project' | 'arduino-core'; readonly path: string };
+  /** BOOTRST byte address: the reset vector, and the start of the boot section (write-protected by the lock bits). */
+  readonly bootStart: number;
+  /** Serial speed of the bootloader. */
+  readonly baud: number;
+  /** From a reset (an open of the port) to the sketch running when no upload comes, ms (on the emulated chip). */
+  readonly waitMs: number;
+}
+
+const OPTIBOOT_328: Bootloader = {
+  name: 'optiboot',
+  description: 'Optiboot 8.3 (Uno, and Nanos made since 2018), 512-byte boot section',
+  image: { from: 'project', path: 'bootloaders/optiboot_atmega328.hex' },
+  bootStart: 0x7e00,
+  baud: 115_200,
+  waitMs: 1_400,
+};
+
+const ATMEGABOOT_328: Bootloader = {
+  name: 'atmegaboot',
+  description: 'the old Nano bootloader (ATmegaBOOT) from the Arduino core, 2 KB boot section',
+  image: { from: 'arduino-core', path: 'bootloaders/atmega/ATmegaBOOT_168_atmega328.hex' },
+  bootStart: 0x7800,
+  baud: 57_600,
+  waitMs: 1_330,
+};
 
 export const BOARDS: readonly BoardProfile[] = [
   {
@@ -50,8 +100,10 @@ export const BOARDS: readonly BoardProfile[] = [
     fqbn: 'arduino:avr:uno',
     baud: 115_200,
     rxBufferBytes: 64,
-    upload: { protocol: 'arduino', baud: 115_200 },
+    upload: { protocol: 'arduino', baud: 115_200, speeds: [115_200], touch1200: false, coreBoardId: 'uno' },
     simulated: true,
+    flashPageBytes: 128,
+    bootloaders: [OPTIBOOT_328],
   },
   {
     id: 'nano',
@@ -64,12 +116,15 @@ export const BOARDS: readonly BoardProfile[] = [
     variant: 'eightanaloginputs',
     arduinoBoardDefine: 'ARDUINO_AVR_NANO',
     extraDefines: [],
-    pioBoard: 'nanoatmega328',
+    pioBoard: 'nanoatmega328new',
     fqbn: 'arduino:avr:nano:cpu=atmega328',
     baud: 115_200,
     rxBufferBytes: 64,
-    upload: { protocol: 'arduino', baud: 57_600 },
+    // Nanos made since 2018 have Optiboot at 115200; older ones (and clones) the old bootloader at 57600.
+    upload: { protocol: 'arduino', baud: 115_200, speeds: [115_200, 57_600], touch1200: false, coreBoardId: 'nano' },
     simulated: true,
+    flashPageBytes: 128,
+    bootloaders: [OPTIBOOT_328, ATMEGABOOT_328],
   },
   {
     id: 'mega2560',
@@ -86,8 +141,19 @@ export const BOARDS: readonly BoardProfile[] = [
     fqbn: 'arduino:avr:mega:cpu=atmega2560',
     baud: 115_200,
     rxBufferBytes: 64,
-    upload: { protocol: 'wiring', baud: 115_200 },
-    simulated: false,
+    upload: { protocol: 'wiring', baud: 115_200, speeds: [115_200], touch1200: false, coreBoardId: 'mega' },
+    simulated: true,
+    flashPageBytes: 256,
+    bootloaders: [
+      {
+        name: 'stk500v2',
+        description: 'the Mega 2560 stk500v2 bootloader from the Arduino core (avrdude -c wiring)',
+        image: { from: 'arduino-core', path: 'bootloaders/stk500v2/stk500boot_v2_mega2560.hex' },
+        bootStart: 0x3_e000,
+        baud: 115_200,
+        waitMs: 850,
+      },
+    ],
   },
   {
     id: 'leonardo',
@@ -104,8 +170,11 @@ export const BOARDS: readonly BoardProfile[] = [
     fqbn: 'arduino:avr:leonardo',
     baud: 115_200,
     rxBufferBytes: 64,
-    upload: { protocol: 'avr109', baud: 57_600 },
+    upload: { protocol: 'avr109', baud: 57_600, speeds: [57_600], touch1200: true, coreBoardId: 'leonardo' },
     simulated: false,
+    flashPageBytes: 128,
+    // Caterina (USB, avr109): not shipped as .hex in Debian's core, and the virtual board cannot run the 32U4.
+    bootloaders: [],
   },
 ];
 
@@ -120,4 +189,13 @@ export function getBoard(id: string): BoardProfile {
     throw new UsageError(`unknown board "${id}"`, `choose one of: ${boardIds().join(', ')}`);
   }
   return board;
+}
+
+/**
+ * How long a host waits for the ready line of a board it just opened (which resets it into its bootloader) before
+ * asking with `?`, ms: three times the longest bootloader wait, at least 1500. A byte that reaches a bootloader still
+ * waiting keeps the Mega's stk500v2 in it for good.
+ */
+export function readyQueryDelayMs(board: BoardProfile): number {
+  return Math.max(1_500, 3 * Math.max(0, ...board.bootloaders.map((b) => b.waitMs)));
 }

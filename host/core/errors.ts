@@ -11,6 +11,11 @@ export type ErrorCode =
   | 'build-failed'
   | 'sketch-compile'
   | 'port-not-found'
+  | 'port-permission'
+  | 'port-busy'
+  | 'not-a-serial-port'
+  | 'port-vanished'
+  | 'upload-failed'
   | 'board-not-ready'
   | 'hash-mismatch'
   | 'protocol'
@@ -132,5 +137,54 @@ export class VerifyFailedError extends DeployNnError {
 export class SimError extends DeployNnError {
   constructor(message: string, hint?: string) {
     super('sim', message, hint);
+  }
+}
+
+/** The device exists but this user may not open it. */
+export class PortPermissionError extends DeployNnError {
+  readonly port: string;
+  constructor(port: string, detail: string) {
+    super(
+      'port-permission',
+      `no permission to open serial port ${port}${detail ? ` (${detail})` : ''}`,
+      'add yourself to the group that owns it (usually dialout: sudo usermod -aG dialout $USER, then log out and in), or add a udev rule giving it MODE="0666"',
+    );
+    this.port = port;
+  }
+}
+
+/** Another program has the device open (a serial monitor, another upload). */
+export class PortBusyError extends DeployNnError {
+  readonly port: string;
+  constructor(port: string, holders: string) {
+    super('port-busy', `serial port ${port} is busy: ${holders} has it open`, 'close that program (e.g. the Arduino IDE serial monitor, screen, minicom), then try again');
+    this.port = port;
+  }
+}
+
+/** The path is not a serial device (/dev/null, a plain file, a folder). */
+export class NotASerialPortError extends DeployNnError {
+  readonly port: string;
+  constructor(port: string, what: string) {
+    super('not-a-serial-port', `${port} is not a serial port: it is ${what}`, 'give the board\'s port (deploy-nn ports lists them, e.g. /dev/ttyACM0 or /dev/ttyUSB0), or --port auto');
+    this.port = port;
+  }
+}
+
+/** The board went away while in use (cable pulled, board reset into another USB device). */
+export class PortVanishedError extends DeployNnError {
+  readonly port: string;
+  constructor(port: string, during: string) {
+    super('port-vanished', `the board on ${port} vanished during ${during}`, 'check the cable and plug the board back in, then run the command again (an interrupted upload is redone from the start; the bootloader survives it)');
+    this.port = port;
+  }
+}
+
+/** avrdude could not write the board: no bootloader answered, or the flash did not verify. */
+export class UploadFailedError extends DeployNnError {
+  readonly log: string;
+  constructor(message: string, hint: string, log = '') {
+    super('upload-failed', message, hint);
+    this.log = log;
   }
 }

@@ -1,7 +1,7 @@
 // The one-shot pipeline: data -> trained model -> sketch -> firmware -> board (real or virtual) -> comparison report.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { BOARDS } from '../core/boards.js';
+import { BOARDS, readyQueryDelayMs } from '../core/boards.js';
 import type { BoardProfile } from '../core/boards.js';
 import { UsageError } from '../core/errors.js';
 import type { BuildResult, Dataset, GeneratedSketch, SizeEstimate } from '../core/artifacts.js';
@@ -18,6 +18,7 @@ import { generateSketch } from '../codegen/generate.js';
 import { checkFits } from '../build/size.js';
 import { buildSketch } from '../build/build.js';
 import { uploadFirmware } from '../build/upload.js';
+import type { UploadResult } from '../build/upload.js';
 import { startVirtualBoard } from '../sim/virtual-board.js';
 import { openSerialTransport } from '../bridge/transport.js';
 import { createSession } from '../bridge/session.js';
@@ -83,6 +84,8 @@ export interface DeployReport {
   readonly build: BuildResult;
   readonly port: string;
   readonly virtual: boolean;
+  /** The upload to a real port (absent on the virtual board of --port sim). */
+  readonly upload?: UploadResult;
   readonly verify: ComparisonReport;
   readonly logPath: string;
 }
@@ -135,10 +138,19 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
   const rows = verificationRows(dataset);
   let virtualBoard: Awaited<ReturnType<typeof startVirtualBoard>> | undefined;
   let portPath: string;
+  let upload: UploadResult | undefined;
   if (!virtual && opts.port !== undefined) {
-    stage('upload', `uploading to ${opts.port}`);
-    await uploadFirmware(build, board, opts.port);
-    portPath = opts.port;
+    let port = opts.port;
+    if (port === 'auto') {
+      const { pickAutoPort } = await import('../ports/auto.js');
+      const { listSerialPorts } = await import('../ports/touch.js');
+      port = (await pickAutoPort(board, listSerialPorts)).path;
+    }
+    stage('upload', `uploading to ${port}`);
+    const up = await uploadFirmware(build, board, port, { onNote: (m) => stage('upload', m) });
+    upload = up;
+    stage('upload', `${up.bytes} bytes written and verified at ${up.baud} baud in ${up.seconds.toFixed(1)} s`);
+    portPath = port; // the sketch's port (a Leonardo's bootloader port differs, and goes away)
   } else {
     virtualBoard = await startVirtualBoard({ hexPath: build.hexPath, board, realtime: opts.realtime ?? false });
     portPath = virtualBoard.path;
@@ -152,6 +164,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
       rows,
       board,
       transport: () => openSerialTransport({ path: portPath, baudRate: board.baud }),
+      ...(virtualBoard ? {} : { queryAfterMs: readyQueryDelayMs(board) }),
       logPath,
       onEvent: (e) => {
         attached?.onEvent(e);
@@ -179,6 +192,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
       build,
       port: portPath,
       virtual: virtualBoard !== undefined,
+      ...(upload ? { upload } : {}),
       verify,
       logPath,
     };

@@ -10,24 +10,26 @@
 // cycle count and the serial throughput in simulated seconds match a real 16 MHz Uno.
 import { performance } from 'node:perf_hooks';
 import {
+  AVRClock,
   AVRIOPort,
   AVRTimer,
   AVRUSART,
+  AVRWatchdog,
   CPU,
   avrInstruction,
   portBConfig,
   portCConfig,
   portDConfig,
-  timer0Config,
-  timer1Config,
-  timer2Config,
-  usart0Config,
 } from 'avr8js';
 import type { BoardProfile } from '../core/boards.js';
 import { SimError } from '../core/errors.js';
 import { parseIntelHex } from './intel-hex.js';
+import { EXTRF, MCUSR, PORF, WDRF, chipLayout } from './chips.js';
+import type { ChipLayout } from './chips.js';
+import { SpmUnit } from './spm.js';
+import type { SpmCounts } from './spm.js';
 
-/** First SRAM address of the ATmega328P data space (below it: registers and I/O). */
+/** First SRAM address of the ATmega328P data space (below it: registers and I/O; the 2560's is in chips.ts). */
 export const RAM_START = 0x100;
 /** Byte painted over all SRAM at every reset, for the stack high-water mark. */
 export const PAINT_BYTE = 0xc5;
@@ -48,7 +50,15 @@ export interface AvrRunnerOptions {
   readonly rxFix?: boolean;
   /** First address above static data (__heap_start), when known from the ELF; else stackHighWater() finds it by scanning. */
   readonly staticEnd?: number;
+  /**
+   * Byte address every reset starts at (default 0). A bootloader's BOOTRST: SPM then works from there up and never
+   * erases or writes there.
+   */
+  readonly bootStart?: number;
 }
+
+/** What caused a reset; each ORs its flag into MCUSR (power-on sets PORF, the reset pin or DTR EXTRF, the watchdog WDRF). */
+export type ResetKind = 'power-on' | 'external' | 'watchdog';
 
 export interface StackReport {
   /** Deepest stack use since the last reset, bytes from the top of RAM. */
@@ -67,6 +77,20 @@ export interface StackReport {
 export interface RunLoopOptions {
   /** Pace to board.fCpu cycles per wall-clock second (default false: as fast as the emulator goes). */
   readonly realtime?: boolean;
+  /**
+   * With realtime: run as fast as the emulator goes while host bytes flow (queued, or received in the last
+   * `burstMs`), paced to the clock otherwise, so a bootloader's timeout after a reset lasts as long as on a real board
+   * while an upload runs at full speed (default false).
+   */
+  readonly burst?: boolean;
+  /** How long after the last host byte a burst lasts, ms of wall-clock time (default 30). */
+  readonly burstMs?: number;
+  /**
+   * With burst: also run at full speed for this many ms of simulated time after each reset (default 250): a
+   * bootloader's start (LED flashes: 62 ms for Optiboot, 200 ms for the old Nano one) is over before the host's first
+   * handshake, even on a loaded machine, and the rest of its timeout runs at the clock.
+   */
+  readonly bootBurstMs?: number;
   /** Longest stretch the loop runs before yielding to the event loop, ms (default 2: host bytes wait at most this long to enter the simulation). */
   readonly sliceMs?: number;
 }
@@ -103,15 +127,26 @@ export interface AvrRunner {
   /** Stop the background loop (the state is kept; start resumes). */
   pause(): void;
   /**
-   * The reset button: CPU and peripherals back to power-on state, SRAM painted, program restarts at 0. A byte being
+   * The reset button (default kind 'external', as DTR): CPU and peripherals back to power-on state, SRAM painted,
+   * the program restarts at the reset vector (0, or the bootloader's BOOTRST), flash and MCUSR kept. A byte being
    * shifted in or out is lost; bytes still queued on the line stay there and arrive once the new boot enables its
    * receiver (call clearRx() first to drop them).
    */
-  reset(): void;
+  reset(kind?: ResetKind): void;
   /** Stack high-water mark since the last reset (see StackReport). */
   stackHighWater(): StackReport;
   /** The avr8js CPU and peripherals of the current boot, for tests that need to look inside (replaced on reset). */
   readonly machine: Machine;
+  /** The whole flash, live: SPM writes land here and survive resets (sketch area + boot section). */
+  readonly flash: Uint8Array;
+  /** MCUSR as the program would read it now. */
+  readonly mcusr: number;
+  /** Page erases and writes done by SPM, and those refused in the boot section. */
+  readonly spm: SpmCounts;
+  /** Resets by kind since creation. */
+  readonly resetCounts: Readonly<Record<ResetKind, number>>;
+  /** The USART's baud rate as the program set it (UBRR0, U2X0). */
+  readonly uartBaud: number;
 }
 
 export interface Machine {
@@ -119,6 +154,7 @@ export interface Machine {
   readonly usart: AVRUSART;
   readonly timers: readonly AVRTimer[];
   readonly ports: { readonly B: AVRIOPort; readonly C: AVRIOPort; readonly D: AVRIOPort };
+  readonly watchdog: AVRWatchdog;
 }
 
 interface InterruptLike {
@@ -130,25 +166,41 @@ interface InterruptLike {
   constant?: boolean;
 }
 
-/** Total flash of the chip: the sketch area rounded up to a power of two (the bootloader sits in the rest). */
-function flashSize(board: BoardProfile): number {
-  let size = 1;
-  while (size < board.flashBytes) size *= 2;
-  return size;
-}
+/** Cycles an SPM page erase or write keeps the chip busy (4.5 ms). */
+const SPM_BUSY_SECONDS = 0.0045;
 
 /**
  * Create a virtual board running `hex` (Intel HEX text) on `board`. Throws SimError for a board with
  * simulated=false or a malformed hex (naming the file and line).
  */
 export function createAvrRunner(hex: string, board: BoardProfile, opts: AvrRunnerOptions = {}): AvrRunner {
-  if (!board.simulated) {
-    throw new SimError(`board "${board.id}" (${board.mcu}) cannot be simulated`, 'the virtual board runs the ATmega328P boards (uno, nano)');
-  }
-  const flash = parseIntelHex(hex, flashSize(board), opts.source ?? '<hex>');
-  const progMem = new Uint16Array(flash.buffer);
+  const chip = chipLayout(board);
+  return createAvrRunnerWithFlash(parseIntelHex(hex, chip.flashBytes, opts.source ?? '<hex>'), board, opts);
+}
+
+/**
+ * Create a virtual board whose program memory is `flash` (the chip's whole flash, e.g. a bootloader and a persisted
+ * application; the runner writes into it). Throws SimError for an MCU the emulator has no layout for.
+ */
+export function createAvrRunnerWithFlash(flash: Uint8Array, board: BoardProfile, opts: AvrRunnerOptions = {}): AvrRunner {
+  const chip: ChipLayout = chipLayout(board);
+  if (flash.length !== chip.flashBytes) throw new SimError(`a ${board.mcu} flash image is ${chip.flashBytes} bytes, got ${flash.length}`);
+  const progMem = new Uint16Array(flash.buffer, flash.byteOffset, flash.length / 2);
   const rxFix = opts.rxFix ?? true;
-  const ramEnd = RAM_START + board.sramBytes - 1;
+  const ramStart = chip.ramStart;
+  const ramEnd = ramStart + board.sramBytes - 1;
+  const bootStart = opts.bootStart ?? 0;
+  const spm = new SpmUnit({
+    flash,
+    pageBytes: board.flashPageBytes,
+    bootStart: bootStart > 0 ? bootStart : chip.flashBytes, // no bootloader: nothing may self-program
+    nrwwStart: chip.nrwwStart,
+    busyCycles: Math.round(board.fCpu * SPM_BUSY_SECONDS),
+  });
+  let mcusr = PORF;
+  let pendingWatchdogReset = false;
+  const resetCounts: Record<ResetKind, number> = { 'power-on': 1, external: 0, watchdog: 0 };
+  let lastRxAt = Number.NEGATIVE_INFINITY;
 
   const txListeners = new Set<(bytes: Uint8Array) => void>();
   let txBuf = new Uint8Array(256);
@@ -197,15 +249,42 @@ export function createAvrRunner(hex: string, board: BoardProfile, opts: AvrRunne
   }
 
   function boot(): Machine {
-    const cpu = new CPU(progMem, board.sramBytes);
-    cpu.data.fill(PAINT_BYTE, RAM_START, ramEnd + 1);
-    const timers = [new AVRTimer(cpu, timer0Config), new AVRTimer(cpu, timer1Config), new AVRTimer(cpu, timer2Config)];
-    const usart = new AVRUSART(cpu, usart0Config, board.fCpu);
+    // avr8js puts SRAM right after 0x100 bytes of registers and I/O; the 2560 has 0x200 of them.
+    const cpu = new CPU(progMem, board.sramBytes + ramStart - 0x100);
+    cpu.data.fill(PAINT_BYTE, ramStart, ramEnd + 1);
+    cpu.pc = bootStart / 2;
+    const timers = chip.timers.map((t) => new AVRTimer(cpu, t));
+    const usart = new AVRUSART(cpu, chip.usart0, board.fCpu);
     const ports = { B: new AVRIOPort(cpu, portBConfig), C: new AVRIOPort(cpu, portCConfig), D: new AVRIOPort(cpu, portDConfig) };
     usart.onByteTransmit = pushTx;
     usart.onRxComplete = () => feedRx();
-    if (rxFix) applyRxFix(cpu, usart);
-    return { cpu, usart, timers, ports };
+    if (rxFix) applyRxFix(cpu, usart, chip);
+    const watchdog = installWatchdog(cpu, chip, board.fCpu, () => {
+      // avr8js's watchdog reset only sets PC=0: end the slice and rebuild the chip instead (runTo does it).
+      pendingWatchdogReset = true;
+      breakSlice = true;
+    });
+    // MCUSR keeps its flags across resets; a write clears only the bits written as 0.
+    cpu.data[MCUSR] = mcusr;
+    cpu.writeHooks[MCUSR] = (value) => {
+      mcusr &= value;
+      cpu.data[MCUSR] = mcusr;
+      return true;
+    };
+    spm.attach(cpu);
+    return { cpu, usart, timers, ports, watchdog };
+  }
+
+  function resetChip(kind: ResetKind): void {
+    cyclesBefore += machine.cpu.cycles;
+    txLen = 0; // a byte still in the shift register is lost, as on the chip
+    breakSlice = false;
+    pendingWatchdogReset = false;
+    resets++;
+    resetCounts[kind]++;
+    mcusr |= kind === 'power-on' ? PORF : kind === 'external' ? EXTRF : WDRF;
+    machine = boot();
+    feedRx();
   }
 
   machine = boot();
@@ -217,6 +296,7 @@ export function createAvrRunner(hex: string, board: BoardProfile, opts: AvrRunne
       // Inner loop kept tiny: it is where all the time goes.
       const stop = Math.min(end, cpu.cycles + 20_000);
       while (cpu.cycles < stop && !breakSlice) {
+        if (spm.armed) spm.beforeInstruction(cpu);
         avrInstruction(cpu);
         cpu.tick();
       }
@@ -224,6 +304,10 @@ export function createAvrRunner(hex: string, board: BoardProfile, opts: AvrRunne
       if (breakSlice) {
         breakSlice = false;
         flushTx();
+        if (pendingWatchdogReset && cpu === machine.cpu) {
+          resetChip('watchdog');
+          return;
+        }
         if (stopOnLine || cpu !== machine.cpu) return; // the caller looks at the output, or a listener reset the board
       }
     }
@@ -239,17 +323,27 @@ export function createAvrRunner(hex: string, board: BoardProfile, opts: AvrRunne
 
   function loop(opts: Required<RunLoopOptions>): void {
     const cyclesPerMs = board.fCpu / 1000;
+    const bootBurstCycles = opts.bootBurstMs * cyclesPerMs;
     let t0 = performance.now();
     let c0 = api.cycles;
+    let bursting = false;
     const step = () => {
       loopImmediate = undefined;
       loopTimeout = undefined;
       if (!loopRunning) return;
       const started = performance.now();
-      if (opts.realtime) {
+      const burst = opts.burst && (rxPending > 0 || started - lastRxAt < opts.burstMs || machine.cpu.cycles < bootBurstCycles);
+      if (bursting && !burst) {
+        // Back to the clock after running ahead: pace from here.
+        t0 = started;
+        c0 = api.cycles;
+      }
+      bursting = burst;
+      if (opts.realtime && !burst) {
         let due = c0 + (started - t0) * cyclesPerMs - api.cycles;
-        if (due > 100 * cyclesPerMs) {
-          // Far behind (a stall, or a CPU too slow for real time): do not sprint to catch up.
+        if (due > 100 * cyclesPerMs && !opts.burst) {
+          // Far behind (a stall, or a CPU too slow for real time): do not sprint to catch up. With burst (a
+          // bootloader's board) catch up instead, so its timeouts last as long in wall-clock time as on a real board.
           t0 = started;
           c0 = api.cycles;
           due = 0;
@@ -317,11 +411,23 @@ export function createAvrRunner(hex: string, board: BoardProfile, opts: AvrRunne
     get machine() {
       return machine;
     },
+    flash,
+    get mcusr() {
+      return mcusr;
+    },
+    get spm() {
+      return spm.stats;
+    },
+    resetCounts,
+    get uartBaud() {
+      return machine.usart.baudRate;
+    },
     writeRx(bytes) {
       const chunk = typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes;
       if (chunk.length === 0) return;
       rxQueue.push(Uint8Array.from(chunk));
       rxPending += chunk.length;
+      lastRxAt = performance.now();
       feedRx();
     },
     clearRx() {
@@ -353,7 +459,7 @@ export function createAvrRunner(hex: string, board: BoardProfile, opts: AvrRunne
     start(opts = {}) {
       if (loopRunning) return;
       loopRunning = true;
-      loop({ realtime: opts.realtime ?? false, sliceMs: opts.sliceMs ?? 2 });
+      loop({ realtime: opts.realtime ?? false, sliceMs: opts.sliceMs ?? 2, burst: opts.burst ?? false, burstMs: opts.burstMs ?? 30, bootBurstMs: opts.bootBurstMs ?? 250 });
     },
     pause() {
       loopRunning = false;
@@ -362,13 +468,8 @@ export function createAvrRunner(hex: string, board: BoardProfile, opts: AvrRunne
       loopImmediate = undefined;
       loopTimeout = undefined;
     },
-    reset() {
-      cyclesBefore += machine.cpu.cycles;
-      txLen = 0; // a byte still in the shift register is lost, as on the chip
-      breakSlice = false;
-      resets++;
-      machine = boot();
-      feedRx();
+    reset(kind = 'external') {
+      resetChip(kind);
     },
     stackHighWater() {
       const data = machine.cpu.data;
@@ -378,7 +479,7 @@ export function createAvrRunner(hex: string, board: BoardProfile, opts: AvrRunne
         // Startup code writes all of .data and .bss (zeros), so the first long painted run above RAM_START is the end.
         from = 'scan';
         staticEnd = ramEnd + 1;
-        for (let a = RAM_START; a + 16 <= ramEnd + 1; a++) {
+        for (let a = ramStart; a + 16 <= ramEnd + 1; a++) {
           let painted = true;
           for (let k = 0; k < 16 && painted; k++) painted = data[a + k] === PAINT_BYTE;
           if (painted) {
@@ -398,7 +499,7 @@ export function createAvrRunner(hex: string, board: BoardProfile, opts: AvrRunne
       return {
         stackBytes,
         staticEnd,
-        staticBytes: staticEnd - RAM_START,
+        staticBytes: staticEnd - ramStart,
         freeBytes: Math.max(0, low - staticEnd),
         sramBytes: board.sramBytes,
         staticEndFrom: from,
@@ -414,12 +515,12 @@ export function createAvrRunner(hex: string, board: BoardProfile, opts: AvrRunne
  * (sbi UDRIE0 in an atomic block, TXC0 in UCSR0A), so a byte received meanwhile vanished. Wrap both hooks so the flags
  * survive and the RX-complete interrupt is queued again.
  */
-function applyRxFix(cpu: CPU, usart: AVRUSART): void {
-  const { UCSRA, UCSRB } = usart0Config;
+function applyRxFix(cpu: CPU, usart: AVRUSART, chip: ChipLayout): void {
+  const { UCSRA, UCSRB } = chip.usart0;
   const rxc = (usart as unknown as { RXC?: InterruptLike }).RXC;
   const hookA = cpu.writeHooks[UCSRA];
   const hookB = cpu.writeHooks[UCSRB];
-  if (!rxc || rxc.address !== usart0Config.rxCompleteInterrupt || !hookA || !hookB) {
+  if (!rxc || rxc.address !== chip.usart0.rxCompleteInterrupt || !hookA || !hookB) {
     throw new SimError('this avr8js version has a USART the RX fix does not recognise', 'install avr8js@0.21.1 (npm ci)');
   }
   const rearm = (had: number) => {
@@ -439,4 +540,57 @@ function applyRxFix(cpu: CPU, usart: AVRUSART): void {
     rearm(had);
     return r;
   };
+  // The receive buffer is a two-level FIFO on the chip: a byte that completes while UDR still holds an unread one
+  // waits behind it (avr8js overwrote it). A third is lost (data overrun), as on the chip.
+  const u = usart as unknown as { rxByte: number; writeByte(value: number, immediate?: boolean): boolean | undefined };
+  const readUdr = cpu.readHooks[chip.usart0.UDR];
+  if (typeof u.rxByte !== 'number' || !readUdr) {
+    throw new SimError('this avr8js version has a USART the RX fix does not recognise', 'install avr8js@0.21.1 (npm ci)');
+  }
+  let waiting: number | undefined;
+  const writeByte = u.writeByte.bind(usart);
+  u.writeByte = (value, immediate = false) => {
+    if (immediate && cpu.data[UCSRA]! & UCSRA_RXC) {
+      if (waiting === undefined) waiting = value;
+      usart.onRxComplete?.();
+      return true;
+    }
+    return writeByte(value, immediate);
+  };
+  cpu.readHooks[chip.usart0.UDR] = (addr) => {
+    const r = readUdr(addr);
+    if (waiting !== undefined) {
+      u.rxByte = waiting;
+      waiting = undefined;
+      cpu.setInterruptFlag(rxc as never);
+    }
+    return r;
+  };
+}
+
+/**
+ * avr8js's watchdog with two fixes: its check is rescheduled on every WDTCSR write (else a timeout shortened from
+ * 1 s to 16 ms, as Optiboot does to leave, still fires after the old 1 s), and its reset calls `onReset` (avr8js only
+ * sets PC=0, keeping every peripheral's state).
+ */
+function installWatchdog(cpu: CPU, chip: ChipLayout, fCpu: number, onReset: () => void): AVRWatchdog {
+  const watchdog = new AVRWatchdog(cpu, chip.watchdog, new AVRClock(cpu, fCpu));
+  const inner = watchdog as unknown as { checkWatchdog?: () => void; watchdogTimeout?: number; scheduled?: boolean };
+  const check = inner.checkWatchdog;
+  const hook = cpu.writeHooks[chip.watchdog.WDTCSR];
+  if (!check || !hook || typeof inner.watchdogTimeout !== 'number') {
+    throw new SimError('this avr8js version has a watchdog the simulator does not recognise', 'install avr8js@0.21.1 (npm ci)');
+  }
+  cpu.writeHooks[chip.watchdog.WDTCSR] = (value, oldValue, addr, mask) => {
+    const r = hook(value, oldValue, addr, mask);
+    cpu.clearClockEvent(check);
+    inner.scheduled = false;
+    if (watchdog.enabled) {
+      cpu.addClockEvent(check, Math.max(0, inner.watchdogTimeout! - cpu.cycles));
+      inner.scheduled = true;
+    }
+    return r;
+  };
+  cpu.reset = onReset; // called only by the watchdog's timeout (the constructor's own reset has run)
+  return watchdog;
 }

@@ -1,6 +1,7 @@
 // The virtual board for `--port sim`: the model's built firmware (or --hex) on a board the emulator can run.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { BOARDS } from '../core/boards.js';
 import type { BoardProfile } from '../core/boards.js';
 import type { ModelFile } from '../core/model.js';
 import { UsageError } from '../core/errors.js';
@@ -17,7 +18,8 @@ export interface SimForModelOptions {
 /** Checks what a user can fix (board, firmware) with usage errors naming it, then starts the board. */
 export async function startVirtualBoardForModel(model: ModelFile, board: BoardProfile, opts: SimForModelOptions = {}): Promise<VirtualBoard> {
   if (!board.simulated) {
-    throw new UsageError(`the virtual board cannot run ${board.id} (${board.mcu})`, 'use --board uno or nano with --port sim, or a real port');
+    const can = BOARDS.filter((b) => b.simulated).map((b) => b.id);
+    throw new UsageError(`the virtual board cannot run ${board.id} (${board.mcu})`, `use --board ${can.join(', ')} with --port sim, or a real port`);
   }
   const hexPath = path.resolve(opts.hex ?? defaultHexPath(defaultSketchDir(model.name), board));
   if (!existsSync(hexPath)) {

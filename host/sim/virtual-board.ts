@@ -3,16 +3,29 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BOARDS } from '../core/boards.js';
-import type { BoardProfile } from '../core/boards.js';
+import type { BoardProfile, Bootloader } from '../core/boards.js';
 import { SimError } from '../core/errors.js';
-import { createAvrRunner } from './avr-runner.js';
+import { createAvrRunner, createAvrRunnerWithFlash } from './avr-runner.js';
+import { bootFlash, saveFlash } from './boot.js';
+import { readPtySpeed } from './pty-speed.js';
+import { resampleUart, speedsMatch } from './uart-line.js';
 import type { AvrRunner, StackReport } from './avr-runner.js';
 import { readElfSymbols, staticDataEnd } from './elf-symbols.js';
 import { PtySession, onProcessExit, pointLink, removeLink, requireSocat } from './pty-link.js';
 
 export interface VirtualBoardOptions {
-  /** The firmware, Intel HEX. An .elf beside it (same name) is read for __heap_start when present. */
-  readonly hexPath: string;
+  /**
+   * The firmware, Intel HEX. An .elf beside it (same name) is read for __heap_start when present. Required without a
+   * bootloader; with one it is the application already on the board (default: none, erased flash).
+   */
+  readonly hexPath?: string | undefined;
+  /**
+   * Boot this bootloader (one of board.bootloaders): every reset starts it, it takes uploads over the line (avrdude),
+   * and the flash it writes survives resets and opens. Default: none, the firmware runs from address 0.
+   */
+  readonly bootloader?: Bootloader | undefined;
+  /** With a bootloader: keep the whole flash in this file (raw image), loaded at start if it exists, saved after each session. */
+  readonly flashFile?: string | undefined;
   /** A board with simulated=true (uno, nano). */
   readonly board: BoardProfile;
   /** Pace the emulator to board.fCpu of wall-clock time (default false: as fast as it goes, about 2.5-3x a real Uno). */
@@ -36,6 +49,10 @@ export interface VirtualBoardStats {
   readonly resets: number;
   /** Host opens of the device. */
   readonly connects: number;
+  /** Host bytes garbled because the host's line speed differed from the board's (see uart-line.ts). */
+  readonly garbledChunks: number;
+  /** The host's line speed (termios) in the current or last session, when known. */
+  readonly hostBaud: number | undefined;
 }
 
 export interface VirtualBoard {
@@ -77,6 +94,7 @@ function loadHex(hexPath: string): string {
 }
 
 function findStaticEnd(opts: VirtualBoardOptions): number | undefined {
+  if (opts.hexPath === undefined) return undefined;
   const elfPath = opts.elfPath ?? opts.hexPath.replace(/\.hex$/i, '.elf');
   if (elfPath === opts.hexPath || !existsSync(elfPath)) return undefined;
   return staticDataEnd(readElfSymbols(readFileSync(elfPath), elfPath));
@@ -90,9 +108,23 @@ export async function startVirtualBoard(opts: VirtualBoardOptions): Promise<Virt
     throw new SimError(`board "${board.id}" cannot be simulated`, `the virtual board runs: ${can.join(', ')}`);
   }
   const socat = requireSocat();
-  const hex = loadHex(opts.hexPath);
-  const runner = createAvrRunner(hex, board, { source: opts.hexPath, staticEnd: findStaticEnd(opts) });
-  const realtime = opts.realtime ?? false;
+  const bl = opts.bootloader;
+  let runner: AvrRunner;
+  if (bl) {
+    if (opts.hexPath !== undefined) loadHex(opts.hexPath); // the same clear error for a missing file
+    const flash = bootFlash(board, bl, { appHexPath: opts.hexPath, flashFile: opts.flashFile });
+    runner = createAvrRunnerWithFlash(flash, board, { source: opts.hexPath ?? 'flash', bootStart: bl.bootStart });
+  } else {
+    if (opts.hexPath === undefined) throw new SimError('the virtual board needs firmware or a bootloader', 'give --hex FILE, or --bootloader');
+    runner = createAvrRunner(loadHex(opts.hexPath), board, { source: opts.hexPath, staticEnd: findStaticEnd(opts) });
+  }
+  // A bootloader's timeout after a reset must last as long as on a real board: paced to the clock, full speed only
+  // while the host's bytes flow.
+  const realtime = (opts.realtime ?? false) || bl !== undefined;
+  const burst = bl !== undefined && opts.realtime !== true;
+  const persist = (): void => {
+    if (bl && opts.flashFile !== undefined) saveFlash(opts.flashFile, runner.flash);
+  };
 
   let tmpDir: string | undefined;
   let link = opts.ptyPath;
@@ -119,13 +151,34 @@ export async function startVirtualBoard(opts: VirtualBoardOptions): Promise<Virt
   let connects = 0;
   let bytesToBoard = 0;
   let heldUntil = 0;
+  let garbledChunks = 0;
+  let hostBaud: number | undefined; // the current session's termios speed; read at the host's first write
+  let speedRead = false;
   let held: Uint8Array[] = [];
   let holdTimer: NodeJS.Timeout | undefined;
   const connectWaiters = new Set<() => void>();
 
+  /** Bytes as the other end reads them: garbled when the host's speed is not the board's (a pty alone would not). */
+  function overTheLine(bytes: Uint8Array, toBoard: boolean): Uint8Array {
+    // Read at the host's first write: by then it has set its speed (serialport and avrdude do at open). Earlier, a
+    // fresh pty's default speed could be read while the host is still configuring it.
+    if (toBoard && !speedRead && current?.pts !== undefined) {
+      speedRead = true;
+      hostBaud = readPtySpeed(current.pts);
+    }
+    const chipBaud = runner.uartBaud;
+    // A UART not yet enabled has no speed: the bytes wait on the line (see AvrRunner.reset) and pass as they are.
+    const enabled = toBoard ? runner.machine.usart.rxEnable : runner.machine.usart.txEnable;
+    if (hostBaud === undefined || !enabled || speedsMatch(hostBaud, chipBaud)) return bytes;
+    garbledChunks++;
+    return toBoard ? resampleUart(bytes, hostBaud, chipBaud) : resampleUart(bytes, chipBaud, hostBaud);
+  }
+
   runner.onTx((bytes) => {
-    if (Date.now() < heldUntil) held.push(bytes);
-    else current?.write(bytes);
+    if (!current) return;
+    const line = overTheLine(bytes, false);
+    if (Date.now() < heldUntil) held.push(line);
+    else current.write(line);
   });
 
   // The link always points at a waiting pty (`spare`), so a host that closes and reopens at once finds a fresh one.
@@ -140,10 +193,12 @@ export async function startVirtualBoard(opts: VirtualBoardOptions): Promise<Virt
         spare = undefined;
         if (old && !old.ended) void old.kill(); // an earlier host still open: the newest open wins
         connects++;
+        speedRead = false;
+        hostBaud = undefined;
         runner.clearRx();
         held = [];
-        runner.reset();
-        runner.start({ realtime });
+        runner.reset('external');
+        runner.start({ realtime, burst });
         for (const w of connectWaiters) w();
         connectWaiters.clear();
         if (!unplugged) makeSpare().catch(() => undefined);
@@ -151,12 +206,13 @@ export async function startVirtualBoard(opts: VirtualBoardOptions): Promise<Virt
       onData: (bytes) => {
         if (s !== current || stopped) return;
         bytesToBoard += bytes.length;
-        runner.writeRx(bytes);
+        runner.writeRx(overTheLine(bytes, true));
       },
       onExit: () => {
         if (s === current) {
           runner.pause(); // nobody is listening; the next open reboots it anyway
           current = undefined;
+          persist();
         } else if (s === spare) {
           spare = undefined;
           // Killed from outside: make another. One that never made its pty would fail again at once.
@@ -199,6 +255,7 @@ export async function startVirtualBoard(opts: VirtualBoardOptions): Promise<Virt
       runner.pause();
       if (holdTimer) clearTimeout(holdTimer);
       for (const s of [current, spare]) await s?.kill();
+      persist();
       removeLink(devicePath);
       if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });
       cancelExitCleanup();
@@ -264,6 +321,8 @@ export async function startVirtualBoard(opts: VirtualBoardOptions): Promise<Virt
         bytesToHost: runner.txBytes,
         resets: runner.resets,
         connects,
+        garbledChunks,
+        hostBaud,
       };
     },
     stackHighWater() {

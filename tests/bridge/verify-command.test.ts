@@ -26,7 +26,7 @@ describe('deploy-nn verify: refusals', () => {
     ['a data file that does not exist', { data: path.join(dir, 'nope.csv') }, UsageError, /data file .*nope\.csv does not exist/, 2],
     ['a timeout that is not a whole number', { timeout: '1.5s' }, UsageError, /--timeout 1\.5s is not a whole number/, 2],
     ['the virtual board without firmware', { port: 'sim', hex: path.join(dir, 'none.hex') }, UsageError, /no firmware at .*none\.hex: the file does not exist/, 2],
-    ['the virtual board for a board it cannot run', { port: 'sim', board: 'mega2560' }, UsageError, /cannot run mega2560/, 2],
+    ['the virtual board for a board it cannot run', { port: 'sim', board: 'leonardo' }, UsageError, /cannot run leonardo/, 2],
   ] as const)('%s', async (_name, over, type, message, exit) => {
     const err = await verify({ ...base, ...over }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(type);

@@ -71,6 +71,7 @@ describe('size estimate and refusal (no compiler needed)', () => {
       expect(section, `[env:${b.id}]`).toBeDefined();
       expect(section).toContain(`board = ${b.pioBoard}`);
       expect(section).toContain(`upload_protocol = ${b.upload.protocol}`);
+      if (b.upload.baud > 0) expect(section).toContain(`upload_speed = ${b.upload.baud}`);
     }
   });
 });

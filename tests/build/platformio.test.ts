@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSketch } from '../../host/build/build.js';
 import { platformioIni, SRC_FILTER } from '../../host/build/platformio.js';
+import { realPortFs } from '../../host/ports/check.js';
 import { uploadFirmware } from '../../host/build/upload.js';
 import { BOARDS, getBoard } from '../../host/core/boards.js';
 import type { BuildResult } from '../../host/core/artifacts.js';
@@ -99,7 +100,9 @@ describe.skipIf(!hasAvrGcc)('deploy-nn with a stand-in pio on PATH', () => {
     const b = await buildSketch(sketch, uno, { toolchain: 'platformio' });
     const port = path.join(mkdtempSync(path.join(tmpdir(), 'nn-port-')), 'ttyACM0');
     writeFileSync(port, '');
-    await uploadFirmware(b, uno, port);
+    // The stand-in pio never opens the port: the port check is told the file is a serial device (a ttyACM's major, 166).
+    const portFs = { ...realPortFs, stat: () => ({ isCharacterDevice: () => true, isDirectory: () => false, isFile: () => false, rdev: 166 * 256 }) };
+    await uploadFirmware(b, uno, port, { portFs });
     expect(last().argv).toEqual(['run', '-d', sketch.dir, '-e', 'uno', '-t', 'nobuild', '-t', 'upload', '--upload-port', port]);
   });
 

@@ -142,9 +142,9 @@ describe('deploy-nn --board uno --dashboard', () => {
 
 describe('the one-shot command refuses before working', () => {
   it('a board the virtual board cannot run, with no port, is refused before training', async () => {
-    const run = await runCli(['--board', 'mega2560', '--out-dir', path.join(work, 'mega')], { cwd: work });
+    const run = await runCli(['--board', 'leonardo', '--out-dir', path.join(work, 'leonardo')], { cwd: work });
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/^deploy-nn: the virtual board cannot run mega2560 \(atmega2560\)\n {2}fix: give --port PATH/m);
+    expect(run.stderr).toMatch(/^deploy-nn: the virtual board cannot run leonardo \(atmega32u4\)\n {2}fix: give --port PATH/m);
     expect(run.stderr).not.toMatch(/\[train\]/);
   });
 });

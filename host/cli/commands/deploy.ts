@@ -65,7 +65,7 @@ export function registerDeploy(program: Command): void {
     .option('--data <file.csv>', 'CSV to train on (default: the built-in demo)')
     .option('--dataset <name>', 'built-in data set: demo, hinge6, iris, digits', 'demo')
     .option('--label <column>', 'label column of the CSV (default: the last)')
-    .option('--port <path>', 'serial port of a real board, or sim for the virtual board (the default)')
+    .option('--port <path>', 'serial port of a real board (auto: the one Arduino attached), or sim for the virtual board (the default)')
     .option('--realtime', 'run the virtual board at the real 16 MHz')
     .option('--seed <n>', 'training seed')
     .option('--epochs <n>', 'training epochs (default: the data set\'s preset)')

@@ -11,6 +11,7 @@ import { registerBuild } from './build.js';
 import { registerExport } from './export.js';
 import { registerUpload } from './upload.js';
 import { registerDoctor } from './doctor.js';
+import { registerPorts } from './ports.js';
 
 export function registerCommands(program: Command): void {
   registerTrain(program);
@@ -19,6 +20,7 @@ export function registerCommands(program: Command): void {
   registerBuild(program);
   registerExport(program);
   registerUpload(program);
+  registerPorts(program);
   registerSim(program);
   registerVerify(program);
   registerMonitor(program);

@@ -1,7 +1,7 @@
 // `deploy-nn verify`: stream a CSV through the board (real or virtual) and check every output against the host, bit for bit.
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { getBoard } from '../../core/boards.js';
+import { getBoard, readyQueryDelayMs } from '../../core/boards.js';
 import { UsageError, VerifyFailedError } from '../../core/errors.js';
 import { startVirtualBoardForModel } from '../../sim/for-model.js';
 import { readModelFile } from '../../model/read-model.js';
@@ -75,6 +75,7 @@ export async function verify(opts: VerifyOptions): Promise<ComparisonReport> {
       model,
       rows,
       transport: () => openSerialTransport({ path, baudRate: board.baud }),
+      ...(sim ? {} : { queryAfterMs: readyQueryDelayMs(board) }),
       board,
       timeoutMs,
       logPath: opts.log,
