@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { defaultHexPath } from '../../host/core/paths.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { arduinoBuilderArgs, librariesDirs } from '../../host/build/arduino-builder.js';
 import { buildSketch } from '../../host/build/build.js';
 import { isGeneratedSketch, pickToolchain, TOOLCHAIN_TABLE, TOOLCHAINS } from '../../host/build/toolchains.js';
@@ -13,15 +13,9 @@ import { ModelTooLargeError, UsageError } from '../../host/core/errors.js';
 import { goldenModel } from '../fixtures/models/models.js';
 import { generatedSketch } from './sketches.js';
 import { hasArduinoBuilder, multiTabSketch, sketchFolder } from './user-sketches.js';
+import { usePrivateCache } from '../fixtures/private-cache.js';
 
-const savedCache = process.env.XDG_CACHE_HOME;
-beforeAll(() => {
-  process.env.XDG_CACHE_HOME = mkdtempSync(path.join(tmpdir(), 'nn-cache-'));
-});
-afterAll(() => {
-  if (savedCache === undefined) delete process.env.XDG_CACHE_HOME;
-  else process.env.XDG_CACHE_HOME = savedCache;
-});
+usePrivateCache();
 
 describe('toolchains as data (no compiler needed)', () => {
   it('auto picks PlatformIO when pio is there, else builtin for generated sketches and arduino-builder for the rest', () => {

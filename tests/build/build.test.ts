@@ -1,9 +1,8 @@
 // Real builds with avr-gcc (skipped when it is not installed): sizes from avr-size, refusals before compiling, core cache.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildSketch } from '../../host/build/build.js';
 import { cacheDir } from '../../host/build/builtin.js';
 import { checkFits, estimateSize } from '../../host/build/size.js';
@@ -14,16 +13,9 @@ import type { ModelFile } from '../../host/core/model.js';
 import { runExample } from '../../host/train/examples.js';
 import { goldenModel, randomModel } from '../fixtures/models/models.js';
 import { echoSketch, generatedSketch, hasAvrGcc } from './sketches.js';
+import { usePrivateCache } from '../fixtures/private-cache.js';
 
-// A private core cache, so the test sees a cold cache and leaves the user's alone.
-const savedCache = process.env.XDG_CACHE_HOME;
-beforeAll(() => {
-  process.env.XDG_CACHE_HOME = mkdtempSync(path.join(tmpdir(), 'nn-cache-'));
-});
-afterAll(() => {
-  if (savedCache === undefined) delete process.env.XDG_CACHE_HOME;
-  else process.env.XDG_CACHE_HOME = savedCache;
-});
+usePrivateCache();
 
 const uno = getBoard('uno');
 const big = (): ModelFile => randomModel({ name: 'big', sizes: [64, 128, 10], activations: ['relu', 'softmax'], seed: 5 });

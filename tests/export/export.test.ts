@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { buildSketch } from '../../host/build/build.js';
 import { registerExport } from '../../host/cli/commands/export.js';
 import { getBoard } from '../../host/core/boards.js';
@@ -16,6 +16,7 @@ import { serializeModel } from '../../host/model/model-file.js';
 import { goldenModel, randomModel } from '../fixtures/models/models.js';
 import { runCommands } from '../cli-in-process.js';
 import { hasArduinoBuilder, sketchFolder } from '../build/user-sketches.js';
+import { usePrivateCache } from '../fixtures/private-cache.js';
 
 const uno = getBoard('uno');
 const RUNTIME_DIR = new URL('../../firmware-templates/runtime/', import.meta.url);
@@ -28,14 +29,7 @@ const hasUnzip = (() => {
   }
 })();
 
-const savedCache = process.env.XDG_CACHE_HOME;
-beforeAll(() => {
-  process.env.XDG_CACHE_HOME = mkdtempSync(path.join(tmpdir(), 'nn-cache-'));
-});
-afterAll(() => {
-  if (savedCache === undefined) delete process.env.XDG_CACHE_HOME;
-  else process.env.XDG_CACHE_HOME = savedCache;
-});
+usePrivateCache();
 afterEach(() => {
   process.exitCode = 0;
 });

@@ -6,7 +6,7 @@ import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { registerBuild } from '../../host/cli/commands/build.js';
 import { registerExport } from '../../host/cli/commands/export.js';
 import { registerTrain } from '../../host/cli/commands/train.js';
@@ -18,19 +18,13 @@ import { readModelFile } from '../../host/model/read-model.js';
 import { createAvrRunner } from '../../host/sim/avr-runner.js';
 import { runCommands } from '../cli-in-process.js';
 import { hasArduinoBuilder } from '../build/user-sketches.js';
+import { usePrivateCache } from '../fixtures/private-cache.js';
 
 const SKETCH = fileURLToPath(new URL('../../examples/iris-logger/', import.meta.url));
 const work = mkdtempSync(path.join(tmpdir(), 'nn-user-sketch-'));
 const cli = (...args: string[]) => runCommands([registerTrain, registerExport, registerBuild], args);
 
-const savedCache = process.env.XDG_CACHE_HOME;
-beforeAll(() => {
-  process.env.XDG_CACHE_HOME = mkdtempSync(path.join(tmpdir(), 'nn-cache-'));
-});
-afterAll(() => {
-  if (savedCache === undefined) delete process.env.XDG_CACHE_HOME;
-  else process.env.XDG_CACHE_HOME = savedCache;
-});
+usePrivateCache();
 afterEach(() => {
   process.exitCode = 0;
 });
