@@ -8,7 +8,7 @@ import { TOOLCHAIN_TABLE } from '../../build/toolchains.js';
 import { checkFits } from '../../build/size.js';
 import { generateSketch } from '../../codegen/generate.js';
 import type { BuildResult } from '../../core/artifacts.js';
-import { getBoard } from '../../core/boards.js';
+import { boardIds, getBoard } from '../../core/boards.js';
 import type { BoardProfile } from '../../core/boards.js';
 import { UsageError } from '../../core/errors.js';
 import { checkSketchName } from '../../core/sketch-name.js';
@@ -71,7 +71,7 @@ export function registerBuild(program: Command): void {
   program
     .command('build')
     .description('compile the sketch for a board and report flash and SRAM from avr-size')
-    .option('--board <id>', 'board (uno, nano, mega2560, leonardo)', 'uno')
+    .option('--board <id>', `board (${boardIds().join(', ')})`, 'uno')
     .option('--sketch <dir>', 'sketch folder to build')
     .option('--model <file>', 'model.json: generate its sketch, then build it (default model.json)')
     .option('--toolchain <name>', toolchainHelp(), 'auto')

@@ -1,6 +1,6 @@
 // The one-shot command: `deploy-nn --board uno [--data FILE.csv] [--port PATH]` runs every stage in one go.
 import type { Command } from 'commander';
-import { getBoard } from '../../core/boards.js';
+import { boardIds, getBoard } from '../../core/boards.js';
 import { UsageError, VerifyFailedError } from '../../core/errors.js';
 import { deploy } from '../../pipeline/deploy.js';
 import type { DeployReport } from '../../pipeline/deploy.js';
@@ -61,7 +61,7 @@ export function formatDeployReport(r: DeployReport): string {
 
 export function registerDeploy(program: Command): void {
   program
-    .option('--board <id>', 'board to deploy to (uno, nano, mega2560, leonardo)')
+    .option('--board <id>', `board to deploy to (${boardIds().join(', ')})`)
     .option('--data <file.csv>', 'CSV to train on (default: the built-in demo)')
     .option('--dataset <name>', 'built-in data set: demo, hinge6, iris, digits', 'demo')
     .option('--label <column>', 'label column of the CSV (default: the last)')

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { checkFits } from '../../build/size.js';
-import { getBoard } from '../../core/boards.js';
+import { boardIds, getBoard } from '../../core/boards.js';
 import { exportLibrary } from '../../export/export.js';
 import type { ExportResult } from '../../export/export.js';
 import { readModelFile } from '../../model/read-model.js';
@@ -27,7 +27,7 @@ export function registerExport(program: Command): void {
     .command('export')
     .description('write the model as an Arduino library (folder and .zip) to include in your own sketch')
     .option('--model <file>', 'model.json to export', 'model.json')
-    .option('--board <id>', 'board (uno, nano, mega2560, leonardo)', 'uno')
+    .option('--board <id>', `board (${boardIds().join(', ')})`, 'uno')
     .option('--out <dir>', 'folder to write <name>/ and <name>.zip into', 'export')
     .option('--name <name>', 'library name, header and C++ namespace (default <model name>_nn)')
     .option('--json', 'print one JSON document', false)

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { checkFits } from '../../build/size.js';
 import { generateSketch } from '../../codegen/generate.js';
 import type { GeneratedSketch, SizeEstimate } from '../../core/artifacts.js';
-import { getBoard } from '../../core/boards.js';
+import { boardIds, getBoard } from '../../core/boards.js';
 import { readModelFile } from '../../model/read-model.js';
 import { emit } from '../output.js';
 import type { OutputOptions } from '../output.js';
@@ -38,7 +38,7 @@ export function registerGenerate(program: Command): void {
     .command('generate')
     .description('write the Arduino sketch (and the includable nn_model.h) for a model and board')
     .option('--model <file>', 'model.json to generate from', 'model.json')
-    .option('--board <id>', 'board (uno, nano, mega2560, leonardo)', 'uno')
+    .option('--board <id>', `board (${boardIds().join(', ')})`, 'uno')
     .option('--out <dir>', 'sketch folder (default generated/<model name>/)')
     .option('--json', 'print one JSON document', false)
     .action(
