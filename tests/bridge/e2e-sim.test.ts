@@ -15,6 +15,8 @@ import type { ComparisonReport, RowResult, SessionEvent } from '../../host/bridg
 import { createSession, DisconnectedSessionError, runSession } from '../../host/bridge/session.js';
 import type { SessionOptions } from '../../host/bridge/session.js';
 import { openSerialTransport } from '../../host/bridge/transport.js';
+import { realClock } from '../../host/bridge/clock.js';
+import type { Clock } from '../../host/bridge/clock.js';
 import { buildChain } from './chain.js';
 import type { Chain } from './chain.js';
 
@@ -79,7 +81,8 @@ describe('virtual Uno over a real pty', () => {
     // The board's accuracy on the held-out rows is the trainer's float32 test accuracy, row for row.
     expect(report.boardAccuracy).toBe(digits.evaluation.accuracy);
     expect(report.classAgreement).toBe(1);
-    expect(report.latency!.minUs).toBeGreaterThan(0);
+    // Latency comes from the cycles the board counted, at 16 MHz.
+    expect(report.latency!.minUs).toBe(Math.min(...o.results.map((r) => (r.cycles! / digits.board.fCpu) * 1e6)));
     expect(report.boardHash).toBe(digits.model.hash);
   });
 
@@ -114,14 +117,21 @@ describe('faults on the virtual Uno (issue 5, must-show 3 and 4)', () => {
     const vb = await sim(iris);
     let seed = 7;
     const noise = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 24) & 0xff);
+    let rowsSeen = 0;
     const o = withFaultAt(iris, vb, 20, () => {
       vb.injectToBoard(noise(40));
       vb.injectToHost(noise(60));
-      setTimeout(() => vb.injectToBoard('\n>zz:nonsense*0000\n'), 30);
-    }, { rows: iris.allRows, timeoutMs: 1500 });
+    }, {
+      rows: iris.allRows,
+      timeoutMs: 1500,
+      // Ten rows later, a request the board cannot parse: it answers with an error line.
+      onEvent: (e) => {
+        if (e.type === 'row' && ++rowsSeen === 30) vb.injectToBoard('\n>zz:nonsense*0000\n');
+      },
+    });
     const report = await runSession(o);
     expectAllBitIdentical(report, o.results, iris, iris.allRows);
-    expect(report.boardErrors + report.garbledLines + report.retries).toBeGreaterThan(0);
+    expect(report.boardErrors).toBeGreaterThanOrEqual(1);
   });
 
   it('the board reset mid-stream: noticed, unanswered rows resent', async () => {
@@ -134,31 +144,48 @@ describe('faults on the virtual Uno (issue 5, must-show 3 and 4)', () => {
 
   it('a reply delayed past the timeout', async () => {
     const vb = await sim(iris);
-    const rxTimes: number[] = [];
+    const timeoutMs = 800;
     let finished = 0;
+    let heldAt: number | undefined;
+    let releasedAfterMs: number | undefined;
+    // The session's only timer while streaming is the window's: the board's output is held from row 40 until that
+    // timer has fired past the timeout, whatever the machine's load (no fixed hold time).
+    const clock: Clock = {
+      now: () => realClock.now(),
+      clearTimeout: (t) => realClock.clearTimeout(t),
+      setTimeout: (fn, ms) =>
+        realClock.setTimeout(() => {
+          fn();
+          if (heldAt !== undefined && releasedAfterMs === undefined && realClock.now() - heldAt >= timeoutMs) {
+            releasedAfterMs = realClock.now() - heldAt;
+            vb.releaseTx();
+          }
+        }, ms),
+    };
     const o = sessionOptions(iris, vb, {
       rows: iris.allRows,
-      timeoutMs: 800,
+      timeoutMs,
+      clock,
       onEvent: (e) => {
-        if (e.type === 'line' && e.direction === 'rx') rxTimes.push(performance.now());
-        if (e.type === 'row' && ++finished === 40) vb.holdTx(1500);
+        if (e.type === 'row' && ++finished === 40) {
+          heldAt = realClock.now();
+          vb.holdTx(600_000);
+        }
       },
     });
     const report = await runSession(o);
     expectAllBitIdentical(report, o.results, iris, iris.allRows);
-    // Nothing came back for longer than the timeout; the requests the board held kept their slots, and their late
-    // answers (or their resends) finished every row.
-    const longestSilence = Math.max(...rxTimes.slice(1).map((t, i) => t - rxTimes[i]!));
-    expect(longestSilence).toBeGreaterThan(800);
+    // A request timed out while the board held it; it kept its slot (nothing resent into a full board), and the late
+    // answers finished their rows.
+    expect(releasedAfterMs).toBeGreaterThanOrEqual(timeoutMs);
+    expect(report.retries).toBe(0);
   });
 
   it('the serial device closed under the session: clear error, partial report saved, no hang', async () => {
     const vb = await sim(iris);
     const logPath = path.join(mkdtempSync(path.join(tmpdir(), 'bridge-e2e-')), 'verify.jsonl');
     const o = withFaultAt(iris, vb, 50, () => void vb.disconnect(), { rows: iris.allRows, logPath });
-    const t0 = Date.now();
     const err = (await runSession(o).catch((e: unknown) => e)) as DisconnectedSessionError;
-    expect(Date.now() - t0).toBeLessThan(30_000);
     expect(err).toBeInstanceOf(DisconnectedSessionError);
     expect(err.message).toMatch(/went away/);
     expect(err.report.rows).toBe(150);
@@ -182,17 +209,24 @@ describe('faults on the virtual Uno (issue 5, must-show 3 and 4)', () => {
   it('human mode through the console: a typed line gets its prediction back as text', async () => {
     const vb = await sim(iris);
     const texts: string[] = [];
+    let gotText!: () => void;
+    const textCame = new Promise<void>((r) => (gotText = r));
+    let s: ReturnType<typeof createSession> | undefined;
+    let finished = 0;
     const o = sessionOptions(iris, vb, {
-      rows: iris.allRows.slice(0, 3),
       onEvent: (e) => {
-        if (e.type === 'line' && e.direction === 'rx' && !/^[#=!]/.test(e.text)) texts.push(e.text);
+        if (e.type === 'line' && e.direction === 'rx' && !/^[#=!]/.test(e.text)) {
+          texts.push(e.text);
+          gotText();
+        }
+        // Typed once the three rows are answered; the rows end only when the answer to it came.
+        if (e.type === 'row' && ++finished === 3) s?.sendRaw('5.1,3.5,1.4,0.2');
       },
     });
-    const s = createSession({ ...o, rows: (async function* () {
+    s = createSession({ ...o, rows: (async function* () {
       yield* iris.allRows.slice(0, 3);
-      await new Promise((r) => setTimeout(r, 1500));
+      await textCame;
     })() });
-    setTimeout(() => s.sendRaw('5.1,3.5,1.4,0.2'), 800);
     await s.done;
     expect(texts.some((t) => /setosa/.test(t))).toBe(true);
   });
