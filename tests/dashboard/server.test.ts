@@ -1,5 +1,5 @@
 // The dashboard server over real sockets: 127.0.0.1 only, its own assets only, snapshot then batches to every page, the send box.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import net from 'node:net';
 import http from 'node:http';
 import os from 'node:os';
@@ -152,7 +152,7 @@ describe('dashboard server: events to pages', () => {
     const half = events.findIndex((e) => e.type === 'row' && e.row.index === 14) + 1;
     events.slice(0, half).forEach((e) => dash!.publish(e));
     const got = collectEvents(dash.port, (m) => m.some((x) => x.data.view.connection === 'done'));
-    await new Promise((r) => setTimeout(r, 50));
+    await vi.waitFor(() => expect(dash!.clients).toBe(1)); // the page is connected and has its snapshot
     events.slice(half).forEach((e) => dash!.publish(e));
     const msgs = await got;
     expect(msgs[0]?.event).toBe('snapshot');
@@ -168,12 +168,10 @@ describe('dashboard server: events to pages', () => {
     dash = await startDashboard({ flushMs: 5 });
     const a = collectEvents(dash.port, (m) => m.some((x) => x.data.view?.counters.done === 5));
     const b = collectEvents(dash.port, (m) => m.some((x) => x.data.view?.counters.done === 5));
-    await new Promise((r) => setTimeout(r, 50));
-    expect(dash.clients).toBe(2);
+    await vi.waitFor(() => expect(dash!.clients).toBe(2));
     run(5).forEach((e) => dash!.publish(e));
     await Promise.all([a, b]);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(dash.clients).toBe(0);
+    await vi.waitFor(() => expect(dash!.clients).toBe(0)); // both pages closed: the server notices their close events
     run(3).forEach((e) => dash!.publish(e));
     const state = JSON.parse((await request(dash.port, 'GET', '/api/state')).body);
     expect(state.counters.done).toBe(8);
