@@ -1,6 +1,7 @@
 // The line transport a session talks to, injected: serialport in production, a mock board in unit tests.
 import { existsSync } from 'node:fs';
 import { PortNotFoundError } from '../core/errors.js';
+import { createLineFramer } from './line-framing.js';
 
 /** A line-oriented link to a board. Lines are latin1 text without their `\n`. */
 export interface Transport {
@@ -76,8 +77,8 @@ export interface SerialTransportOptions {
 
 /**
  * Open a serial device with `serialport`. Throws PortNotFoundError when the path does not exist.
- * Lines are split by LineSplitter rather than @serialport/parser-readline: the same splitting, but bounded, so a
- * board spewing noise without newlines cannot grow memory.
+ * Lines are framed by @serialport/parser-readline behind a guard that cuts lines at MAX_LINE_LENGTH (line-framing.ts),
+ * so a board spewing noise without newlines cannot grow memory.
  */
 export async function openSerialTransport(opts: SerialTransportOptions): Promise<Transport> {
   if (!existsSync(opts.path)) throw new PortNotFoundError(opts.path);
@@ -86,7 +87,6 @@ export async function openSerialTransport(opts: SerialTransportOptions): Promise
   await new Promise<void>((resolve, reject) => {
     port.open((err) => (err ? reject(new PortNotFoundError(opts.path, `could not open it: ${err.message}`)) : resolve()));
   });
-  const splitter = new LineSplitter();
   const lineListeners: ((line: string) => void)[] = [];
   const closeListeners: ((error?: Error) => void)[] = [];
   let closed = false;
@@ -96,9 +96,10 @@ export async function openSerialTransport(opts: SerialTransportOptions): Promise
     closed = true;
     for (const l of closeListeners) l(closing ? undefined : error ?? new Error('the serial device closed'));
   };
-  port.on('data', (chunk: Buffer) => {
-    for (const line of splitter.push(chunk)) for (const l of lineListeners) l(line);
+  const framer = createLineFramer(MAX_LINE_LENGTH, (line) => {
+    for (const l of lineListeners) l(line);
   });
+  port.on('data', (chunk: Buffer) => framer.write(chunk));
   port.on('close', (err: Error | null) => finish(err ?? undefined));
   port.on('error', (err: Error) => {
     finish(err);
