@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import net from 'node:net';
 import http from 'node:http';
 import os from 'node:os';
-import { readFileSync } from 'node:fs';
-import { startDashboard } from '../../host/dashboard/server.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { PAGE_MODULES, startDashboard } from '../../host/dashboard/server.js';
 import type { Dashboard } from '../../host/dashboard/server.js';
 import { run } from './synthetic.js';
 
@@ -111,7 +111,15 @@ describe('dashboard server: what it serves', () => {
     const uplot = await request(dash.port, 'GET', '/vendor/uPlot.iife.min.js');
     expect(uplot.status).toBe(200);
     expect(uplot.body).toBe(readFileSync('node_modules/uplot/dist/uPlot.iife.min.js', 'utf8'));
-    expect((await request(dash.port, 'GET', '/app.js')).headers['content-type']).toMatch(/javascript/);
+    // Every module of the page is served, and nothing else from its folder: the table lists exactly the .js files there.
+    expect([...PAGE_MODULES].sort()).toEqual(readdirSync('host/dashboard/public').filter((f) => f.endsWith('.js')).sort());
+    for (const m of PAGE_MODULES) {
+      const res = await request(dash.port, 'GET', `/${m}`);
+      expect(res.headers['content-type'], m).toMatch(/javascript/);
+      expect(res.body).toBe(readFileSync(`host/dashboard/public/${m}`, 'utf8'));
+      // each import names a module the table serves
+      for (const [, imported] of res.body.matchAll(/from '\.\/([\w-]+\.js)'/g)) expect(PAGE_MODULES).toContain(imported);
+    }
     expect((await request(dash.port, 'GET', '/style.css')).status).toBe(200);
     expect((await request(dash.port, 'GET', '/vendor/uPlot.min.css')).status).toBe(200);
   });
