@@ -161,7 +161,9 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_TOOLS)('deploy-nn monitor on the virtual
   });
 
   it('shows a board reset in the middle and still accounts for every row; the session outlives a closed page', async () => {
-    mon = await startMonitorCli(cli, ['--port', 'sim', '--model', fx.modelPath, '--data', fx.rowsPath, '--hex', fx.hexPath]);
+    // --realtime: the virtual Uno runs no faster than a real one (a loaded machine only slows it), so the rows left
+    // after the first third take many seconds and the click below lands mid-stream however fast this machine is.
+    mon = await startMonitorCli(cli, ['--port', 'sim', '--model', fx.modelPath, '--data', fx.rowsPath, '--hex', fx.hexPath, '--realtime']);
     // a first page watches for a while and is closed: the session must not care
     const first = await browser.context.newPage();
     await first.goto(mon.url);
