@@ -84,7 +84,7 @@ describe('virtual Uno over a real pty', () => {
     // Latency comes from the cycles the board counted, at 16 MHz.
     expect(report.latency!.minUs).toBe(Math.min(...o.results.map((r) => (r.cycles! / digits.board.fCpu) * 1e6)));
     expect(report.boardHash).toBe(digits.model.hash);
-  });
+  }, 480_000); // ~250M emulated cycles: seconds when quiet, minutes beside other suites (a hang-guard, not a speed target)
 
   it('iris: all 150 rows bit-identical', async () => {
     const vb = await sim(iris);
