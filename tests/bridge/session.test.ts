@@ -138,7 +138,7 @@ describe('session on a healthy board', () => {
   });
 });
 
-describe('faults of issue 5, each ending with every row accounted for', () => {
+describe('faults, each ending with every row accounted for', () => {
   it('garbage bytes to the host mid-stream', async () => {
     let g = 0;
     const noise = (n: number) => {

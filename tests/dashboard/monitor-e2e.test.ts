@@ -1,4 +1,4 @@
-// Issue 6 must-show 1 and 2: `deploy-nn monitor` on the virtual Uno streaming the digits test rows, watched in Debian's Chromium.
+// `deploy-nn monitor` on the virtual Uno streaming the digits test rows, watched in Debian's Chromium.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
