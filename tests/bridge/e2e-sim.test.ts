@@ -17,6 +17,7 @@ import type { SessionOptions } from '../../host/bridge/session.js';
 import { openSerialTransport } from '../../host/bridge/transport.js';
 import { realClock } from '../../host/bridge/clock.js';
 import type { Clock } from '../../host/bridge/clock.js';
+import { ensureCompiledCli } from '../dashboard/digits-fixture.js';
 import { buildChain } from './chain.js';
 import type { Chain } from './chain.js';
 
@@ -240,8 +241,9 @@ describe('deploy-nn verify', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'bridge-cli-'));
     const modelPath = path.join(dir, 'iris.json');
     writeFileSync(modelPath, serializeModel(iris.model));
-    const cli = path.resolve('dist/cli/main.js');
-    await run('npx', ['tsc', '-p', '.'], { cwd: process.cwd() }).catch(() => undefined); // others' work in progress may not compile
+    // Compiled only when dist/ is older than the sources (npm test compiles first): recompiling every time rewrote
+    // dist/ under a suite running beside this one, whose CLI then failed to load.
+    const cli = ensureCompiledCli();
     const { stdout } = await run('node', [cli, 'verify', '--model', modelPath, '--port', 'sim', '--hex', iris.hexPath, '--data', 'datasets/iris.csv', '--json']);
     const report = JSON.parse(stdout) as ComparisonReport;
     expect(report.rows).toBe(150);
