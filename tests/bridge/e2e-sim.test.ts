@@ -151,6 +151,7 @@ describe('faults on the virtual Uno', () => {
     let finished = 0;
     let heldAt: number | undefined;
     let releasedAfterMs: number | undefined;
+    let sentWhileHeld = 0;
     // The session's only timer while streaming is the window's: the board's output is held from row 40 until that
     // timer has fired past the timeout, whatever the machine's load (no fixed hold time).
     const clock: Clock = {
@@ -170,6 +171,7 @@ describe('faults on the virtual Uno', () => {
       timeoutMs,
       clock,
       onEvent: (e) => {
+        if (e.type === 'line' && e.direction === 'tx' && e.text.startsWith('>') && heldAt !== undefined && releasedAfterMs === undefined) sentWhileHeld++;
         if (e.type === 'row' && ++finished === 40) {
           heldAt = realClock.now();
           vb.holdTx(600_000);
@@ -178,10 +180,13 @@ describe('faults on the virtual Uno', () => {
     });
     const report = await runSession(o);
     expectAllBitIdentical(report, o.results, iris, iris.allRows);
-    // A request timed out while the board held it; it kept its slot (nothing resent into a full board), and the late
-    // answers finished their rows.
+    // Requests timed out while the board held them and kept their slots: nothing was resent into the full board
+    // during the hold (at most the window's 2 requests went out: the one after row 40, and one more if a reply had
+    // left the board before the hold), and the late answers finished their rows. (A retry elsewhere in the run is
+    // possible on a loaded machine, so the total is not asserted.)
     expect(releasedAfterMs).toBeGreaterThanOrEqual(timeoutMs);
-    expect(report.retries).toBe(0);
+    expect(sentWhileHeld).toBeGreaterThanOrEqual(1);
+    expect(sentWhileHeld).toBeLessThanOrEqual(2);
   });
 
   it('the serial device closed under the session: clear error, partial report saved, no hang', async () => {
