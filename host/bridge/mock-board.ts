@@ -5,7 +5,9 @@ import type { BoardProfile } from '../core/boards.js';
 import { forward, predictLabel } from '../model/forward.js';
 import { encodeError, encodeReady, encodeReply, maxRequestLength, parseHostLine, PROTOCOL_VERSION } from './protocol.js';
 import type { BoardErrorCode } from './protocol.js';
-import { estimateComputeCycles } from './session.js';
+import { realClock } from './clock.js';
+import type { Clock, ClockTimer } from './clock.js';
+import { estimateComputeCycles } from './timing.js';
 import { LineSplitter } from './transport.js';
 import type { Transport } from './transport.js';
 
@@ -52,6 +54,8 @@ export interface MockBoardOptions {
   /** Keep every host line in `hostLines` (default true; turn off for long runs). */
   readonly recordHostLines?: boolean;
   readonly faults?: MockBoardFaults;
+  /** Where its time comes from; default the real clock (pass the session's manual clock in unit tests). */
+  readonly clock?: Clock;
 }
 
 /** What the host did, as the board saw it: the pacing checks of docs/protocol.md. */
@@ -93,9 +97,10 @@ export class MockBoard implements Transport {
   private readonly lineListeners: ((line: string) => void)[] = [];
   private readonly closeListeners: ((error?: Error) => void)[] = [];
   private wire: { text: string; notBefore: number }[] = [];
-  private wireTimer: NodeJS.Timeout | undefined;
-  private computeTimer: NodeJS.Timeout | undefined;
-  private bootTimer: NodeJS.Timeout | undefined;
+  private readonly clock: Clock;
+  private wireTimer: ClockTimer | undefined;
+  private computeTimer: ClockTimer | undefined;
+  private bootTimer: ClockTimer | undefined;
   private booting = true;
   private busy = false;
   private closed = false;
@@ -109,6 +114,7 @@ export class MockBoard implements Transport {
     this.faults = opts.faults ?? {};
     this.nIn = inputCount(opts.model);
     this.recordHostLines = opts.recordHostLines ?? true;
+    this.clock = opts.clock ?? realClock;
     this.boot();
   }
 
@@ -172,7 +178,7 @@ export class MockBoard implements Transport {
   reset(): void {
     this.stats.resets++;
     this.fifo.length = 0;
-    clearTimeout(this.computeTimer);
+    this.clock.clearTimeout(this.computeTimer);
     this.busy = false;
     this.boot();
   }
@@ -191,8 +197,8 @@ export class MockBoard implements Transport {
 
   private boot(): void {
     this.booting = true;
-    clearTimeout(this.bootTimer);
-    this.bootTimer = setTimeout(() => {
+    this.clock.clearTimeout(this.bootTimer);
+    this.bootTimer = this.clock.setTimeout(() => {
       this.booting = false;
       if (this.faults.preamble) this.toHost(this.faults.preamble, 0);
       if (!this.faults.silentBoot) this.sendReady();
@@ -225,8 +231,7 @@ export class MockBoard implements Transport {
       for (const line of unit.lines) this.answer(line, unit.n);
       this.process();
     };
-    if (this.computeMs > 0) this.computeTimer = setTimeout(run, this.computeMs);
-    else this.computeTimer = setTimeout(run, 0);
+    this.computeTimer = this.clock.setTimeout(run, this.computeMs);
   }
 
   private answer(line: string, n: number): void {
@@ -275,7 +280,7 @@ export class MockBoard implements Transport {
   private toHost(text: string, delayMs: number): void {
     if (this.closed) return;
     const last = this.wire[this.wire.length - 1];
-    const notBefore = Math.max(Date.now() + delayMs, last?.notBefore ?? 0);
+    const notBefore = Math.max(this.clock.now() + delayMs, last?.notBefore ?? 0);
     this.wire.push({ text, notBefore });
     this.flushWire();
   }
@@ -284,23 +289,23 @@ export class MockBoard implements Transport {
     if (this.wireTimer || this.lineListeners.length === 0) return;
     const head = this.wire[0];
     if (!head) return;
-    this.wireTimer = setTimeout(() => {
+    this.wireTimer = this.clock.setTimeout(() => {
       this.wireTimer = undefined;
-      const now = Date.now();
+      const now = this.clock.now();
       while (this.wire.length > 0 && (this.wire[0] as { notBefore: number }).notBefore <= now && !this.closed) {
         const { text } = this.wire.shift() as { text: string };
         for (const line of this.hostSplitter.push(text)) for (const l of this.lineListeners) l(line);
       }
       this.flushWire();
-    }, Math.max(0, head.notBefore - Date.now()));
+    }, Math.max(0, head.notBefore - this.clock.now()));
   }
 
   private shutdown(error: Error | undefined): void {
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.wireTimer);
-    clearTimeout(this.computeTimer);
-    clearTimeout(this.bootTimer);
+    this.clock.clearTimeout(this.wireTimer);
+    this.clock.clearTimeout(this.computeTimer);
+    this.clock.clearTimeout(this.bootTimer);
     this.wire = [];
     this.fifo.length = 0;
     for (const l of this.closeListeners) l(error);

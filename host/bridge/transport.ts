@@ -1,6 +1,7 @@
 // The line transport a session talks to, injected: serialport in production, a mock board in unit tests.
 import { PortNotFoundError } from '../core/errors.js';
 import { checkPort, portErrorFromMessage } from '../ports/check.js';
+import { createLineFramer } from './line-framing.js';
 
 /** A line-oriented link to a board. Lines are latin1 text without their `\n`. */
 export interface Transport {
@@ -77,8 +78,8 @@ export interface SerialTransportOptions {
 /**
  * Open a serial device with `serialport`. Throws the port's typed error (PortNotFoundError, NotASerialPortError,
  * PortPermissionError, PortBusyError) when it cannot be used.
- * Lines are split by LineSplitter rather than @serialport/parser-readline: the same splitting, but bounded, so a
- * board spewing noise without newlines cannot grow memory.
+ * Lines are framed by @serialport/parser-readline behind a guard that cuts lines at MAX_LINE_LENGTH (line-framing.ts),
+ * so a board spewing noise without newlines cannot grow memory.
  */
 export async function openSerialTransport(opts: SerialTransportOptions): Promise<Transport> {
   checkPort(opts.path);
@@ -89,7 +90,6 @@ export async function openSerialTransport(opts: SerialTransportOptions): Promise
       err ? reject(portErrorFromMessage(opts.path, err.message, 'opening') ?? new PortNotFoundError(opts.path, `could not open it: ${err.message}`)) : resolve(),
     );
   });
-  const splitter = new LineSplitter();
   const lineListeners: ((line: string) => void)[] = [];
   const closeListeners: ((error?: Error) => void)[] = [];
   let closed = false;
@@ -99,9 +99,10 @@ export async function openSerialTransport(opts: SerialTransportOptions): Promise
     closed = true;
     for (const l of closeListeners) l(closing ? undefined : error ?? new Error('the serial device closed'));
   };
-  port.on('data', (chunk: Buffer) => {
-    for (const line of splitter.push(chunk)) for (const l of lineListeners) l(line);
+  const framer = createLineFramer(MAX_LINE_LENGTH, (line) => {
+    for (const l of lineListeners) l(line);
   });
+  port.on('data', (chunk: Buffer) => framer.write(chunk));
   port.on('close', (err: Error | null) => finish(err ?? undefined));
   port.on('error', (err: Error) => {
     finish(err);

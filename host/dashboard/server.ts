@@ -73,6 +73,9 @@ interface Asset {
   readonly type: string;
 }
 
+/** The page's JavaScript modules in host/dashboard/public (checked by tsc with host/dashboard/tsconfig.page.json). */
+export const PAGE_MODULES = ['app.js', 'format.js', 'charts.js', 'render.js'] as const;
+
 /** The only paths the server answers with files: an exact-match table, so no request path can reach anything else. */
 export function dashboardAssets(root = PACKAGE_ROOT): ReadonlyMap<string, Asset> {
   const pub = path.join(root, 'host', 'dashboard', 'public');
@@ -83,7 +86,8 @@ export function dashboardAssets(root = PACKAGE_ROOT): ReadonlyMap<string, Asset>
   return new Map<string, Asset>([
     ['/', { file: path.join(pub, 'index.html'), type: html }],
     ['/index.html', { file: path.join(pub, 'index.html'), type: html }],
-    ['/app.js', { file: path.join(pub, 'app.js'), type: js }],
+    // The page's modules (app.js imports the others).
+    ...PAGE_MODULES.map((f): [string, Asset] => [`/${f}`, { file: path.join(pub, f), type: js }]),
     ['/style.css', { file: path.join(pub, 'style.css'), type: css }],
     ['/vendor/uPlot.iife.min.js', { file: path.join(uplotDist, 'uPlot.iife.min.js'), type: js }],
     ['/vendor/uPlot.min.css', { file: path.join(uplotDist, 'uPlot.min.css'), type: css }],

@@ -28,11 +28,11 @@ function track(child: ChildProcessByStdio<Writable, Readable, Readable>): void {
   child.once('exit', cancel);
 }
 
-/** Throw ToolchainMissingError unless socat is on PATH. */
-export function requireSocat(): string {
+/** The executable `name` on PATH, or undefined. */
+function onPath(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
     if (!dir) continue;
-    const candidate = path.join(dir, 'socat');
+    const candidate = path.join(dir, name);
     try {
       accessSync(candidate, constants.X_OK);
       return candidate;
@@ -40,7 +40,23 @@ export function requireSocat(): string {
       // not here
     }
   }
+  return undefined;
+}
+
+/** Throw ToolchainMissingError unless socat is on PATH. */
+export function requireSocat(): string {
+  const socat = onPath('socat');
+  if (socat) return socat;
   throw new ToolchainMissingError('socat', 'apt-get install -y socat');
+}
+
+/**
+ * The command that runs socat so that it dies with us: setpriv (util-linux) sets the parent-death signal, so a socat
+ * waiting for its slave is killed even when this process is killed by a signal and no exit hook runs.
+ */
+function socatCommand(socat: string, args: string[]): [string, string[]] {
+  const setpriv = onPath('setpriv');
+  return setpriv ? [setpriv, ['--pdeathsig', 'KILL', socat, ...args]] : [socat, args];
 }
 
 export interface PtyEvents {
@@ -71,9 +87,8 @@ export class PtySession {
   constructor(socat: string, events: PtyEvents) {
     this.events = events;
     // No link= here: the VirtualBoard owns the link and swaps it atomically between sessions.
-    this.child = spawn(socat, ['-d', '-d', '-t', '0', 'PTY,raw,echo=0,wait-slave,pty-interval=0.01', 'STDIO'], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const [command, args] = socatCommand(socat, ['-d', '-d', '-t', '0', 'PTY,raw,echo=0,wait-slave,pty-interval=0.01', 'STDIO']);
+    this.child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     track(this.child);
     let log = '';
     this.ready = new Promise<string>((resolve, reject) => {

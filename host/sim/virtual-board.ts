@@ -73,6 +73,8 @@ export interface VirtualBoard {
   injectToHost(bytes: Uint8Array | string): boolean;
   /** Hold the board's output back for ms (from now), then release it in order. */
   holdTx(ms: number): void;
+  /** Release what holdTx holds now (tests release on an event instead of a time). */
+  releaseTx(): void;
   /** Pull the cable: socat is killed, the host's open port gets a hang-up, the device path disappears. */
   disconnect(): Promise<void>;
   /** Plug it back in: the device path returns (the next open boots the board). */
@@ -146,6 +148,7 @@ export async function startVirtualBoard(opts: VirtualBoardOptions): Promise<Virt
 
   let current: PtySession | undefined; // the session of the host that has the device open
   let spare: PtySession | undefined; // the waiting session the link points at
+  const alive = new Set<PtySession>(); // every socat not yet exited (one that saw its host close may still be tearing down)
   let stopped = false;
   let unplugged = false;
   let connects = 0;
@@ -220,6 +223,8 @@ export async function startVirtualBoard(opts: VirtualBoardOptions): Promise<Virt
         }
       },
     });
+    alive.add(s);
+    s.child.once('exit', () => alive.delete(s));
     return s;
   }
 
@@ -236,7 +241,7 @@ export async function startVirtualBoard(opts: VirtualBoardOptions): Promise<Virt
     await makeSpare();
   } catch (err) {
     stopped = true; // so the session's exit does not make a new one
-    await spare?.kill();
+    await Promise.all([...alive].map((s) => s.kill()));
     cancelExitCleanup();
     if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });
     throw err instanceof SimError ? err : new SimError(`cannot make a pty: ${(err as Error).message}`);
@@ -254,7 +259,8 @@ export async function startVirtualBoard(opts: VirtualBoardOptions): Promise<Virt
       stopped = true;
       runner.pause();
       if (holdTimer) clearTimeout(holdTimer);
-      for (const s of [current, spare]) await s?.kill();
+      // Every socat, also one whose host closed and that is still tearing down: none survives stop().
+      await Promise.all([...alive].map((s) => s.kill()));
       persist();
       removeLink(devicePath);
       if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });
@@ -276,13 +282,15 @@ export async function startVirtualBoard(opts: VirtualBoardOptions): Promise<Virt
     holdTx(ms) {
       heldUntil = Math.max(heldUntil, Date.now() + ms);
       if (holdTimer) clearTimeout(holdTimer);
-      holdTimer = setTimeout(() => {
-        holdTimer = undefined;
-        heldUntil = 0;
-        const out = held;
-        held = [];
-        for (const b of out) current?.write(b);
-      }, Math.max(0, heldUntil - Date.now()));
+      holdTimer = setTimeout(() => vb.releaseTx(), Math.max(0, heldUntil - Date.now()));
+    },
+    releaseTx() {
+      clearTimeout(holdTimer);
+      holdTimer = undefined;
+      heldUntil = 0;
+      const out = held;
+      held = [];
+      for (const b of out) current?.write(b);
     },
     async disconnect() {
       unplugged = true;

@@ -15,6 +15,9 @@ import type { ComparisonReport, RowResult, SessionEvent } from '../../host/bridg
 import { createSession, DisconnectedSessionError, runSession } from '../../host/bridge/session.js';
 import type { SessionOptions } from '../../host/bridge/session.js';
 import { openSerialTransport } from '../../host/bridge/transport.js';
+import { realClock } from '../../host/bridge/clock.js';
+import type { Clock } from '../../host/bridge/clock.js';
+import { ensureCompiledCli } from '../dashboard/digits-fixture.js';
 import { buildChain } from './chain.js';
 import type { Chain } from './chain.js';
 
@@ -79,9 +82,10 @@ describe('virtual Uno over a real pty', () => {
     // The board's accuracy on the held-out rows is the trainer's float32 test accuracy, row for row.
     expect(report.boardAccuracy).toBe(digits.evaluation.accuracy);
     expect(report.classAgreement).toBe(1);
-    expect(report.latency!.minUs).toBeGreaterThan(0);
+    // Latency comes from the cycles the board counted, at 16 MHz.
+    expect(report.latency!.minUs).toBe(Math.min(...o.results.map((r) => (r.cycles! / digits.board.fCpu) * 1e6)));
     expect(report.boardHash).toBe(digits.model.hash);
-  });
+  }, 480_000); // ~250M emulated cycles: seconds when quiet, minutes beside other suites (a hang-guard, not a speed target)
 
   it('iris: all 150 rows bit-identical', async () => {
     const vb = await sim(iris);
@@ -92,7 +96,7 @@ describe('virtual Uno over a real pty', () => {
   });
 });
 
-describe('faults on the virtual Uno (issue 5, must-show 3 and 4)', () => {
+describe('faults on the virtual Uno', () => {
   /** Run with `fault` fired once when `at` rows have finished. */
   function withFaultAt(chain: Chain, vb: VirtualBoard, at: number, fault: () => void, extra: Partial<SessionOptions> = {}) {
     let fired = false;
@@ -114,14 +118,23 @@ describe('faults on the virtual Uno (issue 5, must-show 3 and 4)', () => {
     const vb = await sim(iris);
     let seed = 7;
     const noise = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 24) & 0xff);
+    let rowsSeen = 0;
     const o = withFaultAt(iris, vb, 20, () => {
       vb.injectToBoard(noise(40));
       vb.injectToHost(noise(60));
-      setTimeout(() => vb.injectToBoard('\n>zz:nonsense*0000\n'), 30);
-    }, { rows: iris.allRows, timeoutMs: 1500 });
+    }, {
+      rows: iris.allRows,
+      timeoutMs: 1500,
+      // Ten rows later, a request the board cannot parse.
+      onEvent: (e) => {
+        if (e.type === 'row' && ++rowsSeen === 30) vb.injectToBoard('\n>zz:nonsense*0000\n');
+      },
+    });
     const report = await runSession(o);
     expectAllBitIdentical(report, o.results, iris, iris.allRows);
-    expect(report.boardErrors + report.garbledLines + report.retries).toBeGreaterThan(0);
+    // The garbage was noticed: where it lands (inside a request, between two, in the board's 64-byte receive buffer
+    // beside held requests) decides whether it shows as a board error, a garbled line or a request retried.
+    expect(report.boardErrors + report.garbledLines + report.retries).toBeGreaterThanOrEqual(1);
   });
 
   it('the board reset mid-stream: noticed, unanswered rows resent', async () => {
@@ -134,31 +147,53 @@ describe('faults on the virtual Uno (issue 5, must-show 3 and 4)', () => {
 
   it('a reply delayed past the timeout', async () => {
     const vb = await sim(iris);
-    const rxTimes: number[] = [];
+    const timeoutMs = 800;
     let finished = 0;
+    let heldAt: number | undefined;
+    let releasedAfterMs: number | undefined;
+    let sentWhileHeld = 0;
+    // The session's only timer while streaming is the window's: the board's output is held from row 40 until that
+    // timer has fired past the timeout, whatever the machine's load (no fixed hold time).
+    const clock: Clock = {
+      now: () => realClock.now(),
+      clearTimeout: (t) => realClock.clearTimeout(t),
+      setTimeout: (fn, ms) =>
+        realClock.setTimeout(() => {
+          fn();
+          if (heldAt !== undefined && releasedAfterMs === undefined && realClock.now() - heldAt >= timeoutMs) {
+            releasedAfterMs = realClock.now() - heldAt;
+            vb.releaseTx();
+          }
+        }, ms),
+    };
     const o = sessionOptions(iris, vb, {
       rows: iris.allRows,
-      timeoutMs: 800,
+      timeoutMs,
+      clock,
       onEvent: (e) => {
-        if (e.type === 'line' && e.direction === 'rx') rxTimes.push(performance.now());
-        if (e.type === 'row' && ++finished === 40) vb.holdTx(1500);
+        if (e.type === 'line' && e.direction === 'tx' && e.text.startsWith('>') && heldAt !== undefined && releasedAfterMs === undefined) sentWhileHeld++;
+        if (e.type === 'row' && ++finished === 40) {
+          heldAt = realClock.now();
+          vb.holdTx(600_000);
+        }
       },
     });
     const report = await runSession(o);
     expectAllBitIdentical(report, o.results, iris, iris.allRows);
-    // Nothing came back for longer than the timeout; the requests the board held kept their slots, and their late
-    // answers (or their resends) finished every row.
-    const longestSilence = Math.max(...rxTimes.slice(1).map((t, i) => t - rxTimes[i]!));
-    expect(longestSilence).toBeGreaterThan(800);
+    // Requests timed out while the board held them and kept their slots: nothing was resent into the full board
+    // during the hold (at most the window's 2 requests went out: the one after row 40, and one more if a reply had
+    // left the board before the hold), and the late answers finished their rows. (A retry elsewhere in the run is
+    // possible on a loaded machine, so the total is not asserted.)
+    expect(releasedAfterMs).toBeGreaterThanOrEqual(timeoutMs);
+    expect(sentWhileHeld).toBeGreaterThanOrEqual(1);
+    expect(sentWhileHeld).toBeLessThanOrEqual(2);
   });
 
   it('the serial device closed under the session: clear error, partial report saved, no hang', async () => {
     const vb = await sim(iris);
     const logPath = path.join(mkdtempSync(path.join(tmpdir(), 'bridge-e2e-')), 'verify.jsonl');
     const o = withFaultAt(iris, vb, 50, () => void vb.disconnect(), { rows: iris.allRows, logPath });
-    const t0 = Date.now();
     const err = (await runSession(o).catch((e: unknown) => e)) as DisconnectedSessionError;
-    expect(Date.now() - t0).toBeLessThan(30_000);
     expect(err).toBeInstanceOf(DisconnectedSessionError);
     expect(err.message).toMatch(/went away/);
     expect(err.report.rows).toBe(150);
@@ -182,17 +217,24 @@ describe('faults on the virtual Uno (issue 5, must-show 3 and 4)', () => {
   it('human mode through the console: a typed line gets its prediction back as text', async () => {
     const vb = await sim(iris);
     const texts: string[] = [];
+    let gotText!: () => void;
+    const textCame = new Promise<void>((r) => (gotText = r));
+    let s: ReturnType<typeof createSession> | undefined;
+    let finished = 0;
     const o = sessionOptions(iris, vb, {
-      rows: iris.allRows.slice(0, 3),
       onEvent: (e) => {
-        if (e.type === 'line' && e.direction === 'rx' && !/^[#=!]/.test(e.text)) texts.push(e.text);
+        if (e.type === 'line' && e.direction === 'rx' && !/^[#=!]/.test(e.text)) {
+          texts.push(e.text);
+          gotText();
+        }
+        // Typed once the three rows are answered; the rows end only when the answer to it came.
+        if (e.type === 'row' && ++finished === 3) s?.sendRaw('5.1,3.5,1.4,0.2');
       },
     });
-    const s = createSession({ ...o, rows: (async function* () {
+    s = createSession({ ...o, rows: (async function* () {
       yield* iris.allRows.slice(0, 3);
-      await new Promise((r) => setTimeout(r, 1500));
+      await textCame;
     })() });
-    setTimeout(() => s.sendRaw('5.1,3.5,1.4,0.2'), 800);
     await s.done;
     expect(texts.some((t) => /setosa/.test(t))).toBe(true);
   });
@@ -204,8 +246,9 @@ describe('deploy-nn verify', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'bridge-cli-'));
     const modelPath = path.join(dir, 'iris.json');
     writeFileSync(modelPath, serializeModel(iris.model));
-    const cli = path.resolve('dist/cli/main.js');
-    await run('npx', ['tsc', '-p', '.'], { cwd: process.cwd() }).catch(() => undefined); // others' work in progress may not compile
+    // Compiled only when dist/ is older than the sources (npm test compiles first): recompiling every time rewrote
+    // dist/ under a suite running beside this one, whose CLI then failed to load.
+    const cli = ensureCompiledCli();
     const { stdout } = await run('node', [cli, 'verify', '--model', modelPath, '--port', 'sim', '--hex', iris.hexPath, '--data', 'datasets/iris.csv', '--json']);
     const report = JSON.parse(stdout) as ComparisonReport;
     expect(report.rows).toBe(150);

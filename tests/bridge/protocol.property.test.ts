@@ -81,13 +81,12 @@ describe('parseBoardLine', () => {
     );
   });
 
-  it('huge lines do not hang it (linear time)', () => {
+  // A quadratic parser would take minutes on these and hit the test's timeout (no wall-clock bound here).
+  it('huge lines parse to one of its kinds', () => {
     const big = `=${'a'.repeat(200_000)}:${'0'.repeat(200_000)}*ABCD`;
-    const t0 = performance.now();
     for (const s of [big, `!${'?'.repeat(300_000)}`, `#READY ${'a=b '.repeat(100_000)}*0000`, `=${':'.repeat(300_000)}*0000`]) {
       expect(wellFormed(parseBoardLine(s))).toBe(true);
     }
-    expect(performance.now() - t0).toBeLessThan(2000);
   });
 
   it('the CRC matches the check value of docs/protocol.md', () => {

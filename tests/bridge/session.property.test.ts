@@ -5,6 +5,7 @@ import { MockBoard } from '../../host/bridge/mock-board.js';
 import { runSession } from '../../host/bridge/session.js';
 import type { RowResult } from '../../host/bridge/events.js';
 import { makeModel, makeRows, uno } from './fixtures.js';
+import { ManualClock } from './manual-clock.js';
 
 const model = makeModel([5, 7, 4], 3);
 const rows = makeRows(model, 25, 4);
@@ -27,7 +28,9 @@ describe('session under random faults', () => {
     await fc.assert(
       fc.asyncProperty(schedule, async (s) => {
         const has = (list: number[]) => (n: number) => list.includes(n);
+        const clock = new ManualClock();
         const mock = new MockBoard({
+          clock,
           model,
           board: uno,
           window: s.window,
@@ -42,17 +45,18 @@ describe('session under random faults', () => {
           },
         });
         const results: RowResult[] = [];
-        const report = await runSession({
+        const report = await clock.run(runSession({
+          clock,
           model,
           rows,
           board: uno,
           transport: mock,
-          // Well above a loaded machine's timer jitter: a timeout that fires while the board still holds the request breaks the pacing.
+          // Simulated time: a delayed reply (350 ms) outlasts it, as it must to test late answers.
           timeoutMs: 250,
           onEvent: (e) => {
             if (e.type === 'row') results.push(e.row);
           },
-        });
+        }));
         expect(results.map((r) => r.index).sort((a, b) => a - b)).toEqual(rows.map((_r, i) => i));
         expect(report.bitIdentical + report.mismatched + report.failed).toBe(rows.length);
         expect(report.mismatched).toBe(0); // faults lose or garble lines; none may turn into a wrong answer

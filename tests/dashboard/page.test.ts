@@ -106,7 +106,12 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard page (synthetic events)', () => {
     expect(await page.locator('[data-testid="pause"]').innerText()).toBe('Resume');
     run(5).filter((e) => e.type === 'row').forEach((e) => dash.publish(e));
     await page.waitForFunction(() => document.querySelector('[data-testid="count-done"]')?.textContent === '405');
-    await new Promise((r) => setTimeout(r, 300));
+    // Let the page run animation frames past the charts' redraw interval: an unpaused chart would have redrawn.
+    await page.evaluate(() => new Promise<void>((resolve) => {
+      const t0 = performance.now();
+      const frame = () => (performance.now() - t0 > 250 ? resolve() : requestAnimationFrame(frame));
+      requestAnimationFrame(frame);
+    }));
     expect(await lastX()).toBe(before);
     await page.click('[data-testid="pause"]');
     await page.waitForFunction((b) => (window as any).deployNnDashboard.charts.inputs.data[0].at(-1) === b + 5, before);

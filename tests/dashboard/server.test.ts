@@ -1,10 +1,10 @@
 // The dashboard server over real sockets: 127.0.0.1 only, its own assets only, snapshot then batches to every page, the send box.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import net from 'node:net';
 import http from 'node:http';
 import os from 'node:os';
-import { readFileSync } from 'node:fs';
-import { startDashboard } from '../../host/dashboard/server.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { PAGE_MODULES, startDashboard } from '../../host/dashboard/server.js';
 import type { Dashboard } from '../../host/dashboard/server.js';
 import { run } from './synthetic.js';
 
@@ -111,7 +111,15 @@ describe('dashboard server: what it serves', () => {
     const uplot = await request(dash.port, 'GET', '/vendor/uPlot.iife.min.js');
     expect(uplot.status).toBe(200);
     expect(uplot.body).toBe(readFileSync('node_modules/uplot/dist/uPlot.iife.min.js', 'utf8'));
-    expect((await request(dash.port, 'GET', '/app.js')).headers['content-type']).toMatch(/javascript/);
+    // Every module of the page is served, and nothing else from its folder: the table lists exactly the .js files there.
+    expect([...PAGE_MODULES].sort()).toEqual(readdirSync('host/dashboard/public').filter((f) => f.endsWith('.js')).sort());
+    for (const m of PAGE_MODULES) {
+      const res = await request(dash.port, 'GET', `/${m}`);
+      expect(res.headers['content-type'], m).toMatch(/javascript/);
+      expect(res.body).toBe(readFileSync(`host/dashboard/public/${m}`, 'utf8'));
+      // each import names a module the table serves
+      for (const [, imported] of res.body.matchAll(/from '\.\/([\w-]+\.js)'/g)) expect(PAGE_MODULES).toContain(imported);
+    }
     expect((await request(dash.port, 'GET', '/style.css')).status).toBe(200);
     expect((await request(dash.port, 'GET', '/vendor/uPlot.min.css')).status).toBe(200);
   });
@@ -152,7 +160,7 @@ describe('dashboard server: events to pages', () => {
     const half = events.findIndex((e) => e.type === 'row' && e.row.index === 14) + 1;
     events.slice(0, half).forEach((e) => dash!.publish(e));
     const got = collectEvents(dash.port, (m) => m.some((x) => x.data.view.connection === 'done'));
-    await new Promise((r) => setTimeout(r, 50));
+    await vi.waitFor(() => expect(dash!.clients).toBe(1)); // the page is connected and has its snapshot
     events.slice(half).forEach((e) => dash!.publish(e));
     const msgs = await got;
     expect(msgs[0]?.event).toBe('snapshot');
@@ -168,12 +176,10 @@ describe('dashboard server: events to pages', () => {
     dash = await startDashboard({ flushMs: 5 });
     const a = collectEvents(dash.port, (m) => m.some((x) => x.data.view?.counters.done === 5));
     const b = collectEvents(dash.port, (m) => m.some((x) => x.data.view?.counters.done === 5));
-    await new Promise((r) => setTimeout(r, 50));
-    expect(dash.clients).toBe(2);
+    await vi.waitFor(() => expect(dash!.clients).toBe(2));
     run(5).forEach((e) => dash!.publish(e));
     await Promise.all([a, b]);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(dash.clients).toBe(0);
+    await vi.waitFor(() => expect(dash!.clients).toBe(0)); // both pages closed: the server notices their close events
     run(3).forEach((e) => dash!.publish(e));
     const state = JSON.parse((await request(dash.port, 'GET', '/api/state')).body);
     expect(state.counters.done).toBe(8);

@@ -97,10 +97,19 @@ export class Host {
   }
 }
 
-/** socat processes that are children of this process (to check that tests leave none behind). */
-export function ourSocats(): number[] {
+/** Wait until `pred` holds, checking every few ms; an error naming `what` after timeoutMs. */
+export async function waitUntil(pred: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const t0 = Date.now();
+  while (!pred()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(2);
+  }
+}
+
+/** socat processes that are children of this process, or of `parent` (to check that tests leave none behind). */
+export function ourSocats(parent = process.pid): number[] {
   try {
-    return execFileSync('pgrep', ['-P', String(process.pid), 'socat'], { encoding: 'utf8' })
+    return execFileSync('pgrep', ['-P', String(parent), 'socat'], { encoding: 'utf8' })
       .split('\n')
       .filter(Boolean)
       .map(Number);

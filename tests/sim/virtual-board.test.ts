@@ -1,12 +1,14 @@
 // The virtual Uno over a real pty opened by serialport: nothing lost, a fresh boot per open, reset and every fault hook.
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getBoard } from '../../host/core/boards.js';
 import { startVirtualBoard } from '../../host/sim/virtual-board.js';
 import type { VirtualBoard, VirtualBoardOptions } from '../../host/sim/virtual-board.js';
-import { Host, buildFixture, ourSocats, sleep } from './helpers.js';
+import { Host, buildFixture, ourSocats, waitUntil } from './helpers.js';
 import type { BuiltFixture } from './helpers.js';
 
 const uno = getBoard('uno');
@@ -39,8 +41,8 @@ afterEach(async () => {
   for (const vb of boards.splice(0)) await vb.stop();
 });
 
-afterAll(async () => {
-  await sleep(50);
+// stop() resolves once every socat has exited: none may be left at once.
+afterAll(() => {
   expect(ourSocats()).toEqual([]);
 });
 
@@ -52,14 +54,12 @@ describe('virtual board over a pty', () => {
     const lines = Array.from({ length: 400 }, (_, i) => `line ${i} ${'x'.repeat(i % 23)}`);
     let sent = 0;
     const answered = () => h.lines.length - 1;
-    const t0 = Date.now();
     while (sent < lines.length) {
       while (sent < lines.length && sent - answered() < 2) h.write(`${lines[sent++]}\n`);
       await h.waitFor(() => sent - answered() < 2 || sent === lines.length, 10_000, `reply ${answered() + 1}`);
     }
     await h.waitFor(() => answered() === lines.length, 10_000, 'the last reply');
     const s = vb.stats();
-    console.log(`400 lines over the pty in ${Date.now() - t0} ms; ${s.bytesToBoard} bytes in, ${s.bytesToHost} out, ${s.simulatedMhz.toFixed(1)} MHz simulated`);
     expect(h.lines.slice(1)).toEqual(lines.map((l, i) => `${i + 1}:${l}`));
     expect(s.bytesToBoard).toBe(lines.reduce((n, l) => n + l.length + 1, 0));
     expect(s.bytesToHost).toBe(h.text.length);
@@ -69,16 +69,19 @@ describe('virtual board over a pty', () => {
     const vb = await start();
     expect(existsSync(vb.path)).toBe(true);
     for (let k = 1; k <= 3; k++) {
+      const pts = readlinkSync(vb.path);
       const h = await open(vb);
       await h.waitFor((x) => boots(x) === 1, 10_000, `boot line on open ${k}`);
       h.write('x\ny\n');
       await h.waitFor((x) => x.text.endsWith('2:y\n'), 10_000, 'two echoes');
       // The counter restarting at 1 shows the sketch's RAM was reset, not just a line replayed.
       expect(h.lines).toEqual(['#BOOT echo', '1:x', '2:y']);
+      // The next waiting pty is made at the open and linked once socat has made it (on a loaded machine that can
+      // take longer than the echoes): then even an immediate reopen after the close boots afresh.
+      await h.waitFor(() => readlinkSync(vb.path) !== pts, 10_000, 'the link to point at the next pty');
       await h.close();
       expect(vb.stats().connects).toBe(k);
       expect(vb.stats().resets).toBe(k);
-      // No pause: the link already points at a waiting pty, so even an immediate reopen boots afresh.
     }
   }, 60_000);
 
@@ -95,9 +98,11 @@ describe('virtual board over a pty', () => {
 
   it('a second open while a host is connected takes over with a fresh boot (newest open wins)', async () => {
     const vb = await start();
+    const first = readlinkSync(vb.path);
     const h1 = await open(vb);
     await h1.waitFor((x) => boots(x) === 1);
-    await sleep(100); // the next waiting pty is linked a moment after the first open
+    // The next waiting pty is linked a moment after the first open: wait for the link to move.
+    await h1.waitFor(() => readlinkSync(vb.path) !== first, 10_000, 'the link to point at the next pty');
     const h2 = await open(vb);
     await h2.waitFor((x) => boots(x) === 1, 10_000, 'a boot for the second host');
     h2.write('two\n');
@@ -144,14 +149,18 @@ describe('virtual board over a pty', () => {
     const vb = await start();
     const h = await open(vb);
     await h.waitFor((x) => boots(x) === 1);
-    vb.holdTx(600);
-    const t0 = Date.now();
+    vb.holdTx(600_000);
+    const before = vb.stats().bytesToHost;
     h.write('p\nq\n');
-    await sleep(400);
+    await h.waitFor(() => vb.stats().bytesToHost === before + '1:p\n2:q\n'.length, 10_000, 'the board to answer');
     expect(h.lines).toEqual(['#BOOT echo']); // the board answered, but nothing reached the host yet
+    vb.releaseTx();
     await h.waitFor((x) => x.text.endsWith('2:q\n'), 5_000, 'the held replies');
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(550);
     expect(h.lines).toEqual(['#BOOT echo', '1:p', '2:q']);
+    // A hold for a time releases by itself.
+    vb.holdTx(50);
+    h.write('r\n');
+    await h.waitFor((x) => x.text.endsWith('3:r\n'), 10_000, 'the reply held for 50 ms');
   }, 30_000);
 
   it('disconnect() pulls the cable: the path vanishes, the open port errors and closes; reconnect() brings it back', async () => {
@@ -173,35 +182,26 @@ describe('virtual board over a pty', () => {
     await h2.waitFor((x) => boots(x) === 1, 10_000, 'a boot after reconnect');
   }, 30_000);
 
-  it('realtime paces the emulator to 16 MHz (loosely: cores are shared)', async () => {
+  // The emulator's speed in both modes is a figure of `npm run bench:bridge` (and `-- --fast`), not a test.
+  it('realtime never runs faster than the board: 4M simulated cycles take at least 0.25 s', async () => {
     const vb = await start({ realtime: true });
     const h = await open(vb);
     await h.waitFor((x) => boots(x) === 1);
     const c0 = vb.stats().cycles;
     const t0 = performance.now();
-    await sleep(1500);
-    const mhz = (vb.stats().cycles - c0) / (performance.now() - t0) / 1000;
-    console.log(`realtime: ${mhz.toFixed(2)} MHz of simulated clock per wall-clock second (target 16)`);
-    expect(mhz).toBeLessThan(17); // never faster than the board
-    expect(mhz).toBeGreaterThan(1); // and it does run
-  }, 30_000);
-
-  it('fast mode runs as fast as the emulator goes', async () => {
-    const vb = await start();
-    const h = await open(vb);
-    await h.waitFor((x) => boots(x) === 1);
-    const c0 = vb.stats().cycles;
-    const t0 = performance.now();
-    await sleep(1500);
-    const mhz = (vb.stats().cycles - c0) / (performance.now() - t0) / 1000;
-    console.log(`fast: ${mhz.toFixed(2)} MHz simulated (${(mhz / 16).toFixed(2)}x a real Uno); runner says ${vb.stats().simulatedMhz.toFixed(2)} MHz while running`);
-    expect(mhz).toBeGreaterThan(0);
+    await h.waitFor(() => vb.stats().cycles >= c0 + 4_000_000, 20_000, '4M simulated cycles');
+    const cycles = vb.stats().cycles - c0;
+    // A loaded machine only makes it slower; the pacing may run a few ms of cycles ahead of the clock.
+    expect(performance.now() - t0).toBeGreaterThanOrEqual((cycles / 16e6) * 1000 - 20);
   }, 30_000);
 
   it('does not run the board while no host has it open (every open boots it anyway)', async () => {
     const vb = await start();
-    await sleep(300);
+    expect(vb.runner.running).toBe(false);
     expect(vb.stats().cycles).toBe(0);
+    const h = await open(vb);
+    await h.waitFor((x) => boots(x) === 1);
+    expect(vb.runner.running).toBe(true);
   }, 10_000);
 
   it('refuses a device path it cannot make, naming it', async () => {
@@ -221,11 +221,35 @@ describe('virtual board over a pty', () => {
     const vb = await start({ ptyPath: `/tmp/deploy-nn-sim-test-${process.pid}` });
     const h = await open(vb);
     await h.waitFor((x) => boots(x) === 1);
-    expect(ourSocats().length).toBeGreaterThan(0);
+    // One socat for the open host, one waiting for the next open.
+    expect(ourSocats()).toHaveLength(2);
+    // The host's socat is still tearing down after the close: stop() waits for it too.
     await h.close();
     await vb.stop();
     expect(existsSync(vb.path)).toBe(false);
-    await sleep(50);
     expect(ourSocats()).toEqual([]);
+  }, 30_000);
+
+  it('no socat outlives a process killed without a chance to clean up (SIGKILL)', async () => {
+    // The compiled modules (npm test compiles first): Node 20 runs no TypeScript.
+    const vbModule = pathToFileURL(path.resolve('dist/sim/virtual-board.js')).href;
+    const boardsModule = pathToFileURL(path.resolve('dist/core/boards.js')).href;
+    const script = `const { startVirtualBoard } = await import(${JSON.stringify(vbModule)});
+const { getBoard } = await import(${JSON.stringify(boardsModule)});
+await startVirtualBoard({ hexPath: ${JSON.stringify(echo.hexPath)}, board: getBoard('uno') });
+process.stdout.write('started');
+setInterval(() => undefined, 1000);`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise((r) => child.once('exit', r));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => d.toString().includes('started') && resolve());
+      child.once('exit', (code) => reject(new Error(`the child exited (${code}) before starting the board`)));
+    });
+    const socats = ourSocats(child.pid);
+    expect(socats).toHaveLength(1);
+    child.kill('SIGKILL');
+    await exited;
+    // The kernel kills the socat when its parent dies; wait for the process to go (no fixed sleep).
+    await waitUntil(() => socats.every((pid) => !existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2] === 'Z'), 10_000, `socat ${socats.join(', ')} to exit`);
   }, 30_000);
 });
