@@ -5,29 +5,12 @@ import { existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, ROOT, runCli } from '../e2e/cli.js';
-import { Host, buildFixture, sleep } from './helpers.js';
+import { Host, alive, buildFixture, ourSocats, sleep } from './helpers.js';
 import type { BuiltFixture } from './helpers.js';
 
 let echo: BuiltFixture;
 let child: ChildProcessByStdio<null, Readable, Readable> | undefined;
 const hosts: Host[] = [];
-
-function socatsOf(pid: number): number[] {
-  try {
-    return execFileSync('pgrep', ['-P', String(pid), 'socat'], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
-/** Running, not a zombie (a killed orphan stays a zombie until init reaps it). */
-function alive(pid: number): boolean {
-  try {
-    return !execFileSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).trim().startsWith('Z');
-  } catch {
-    return false; // ps exits 1: no such process
-  }
-}
 
 beforeAll(async () => {
   echo = await buildFixture('echo');
@@ -36,7 +19,7 @@ beforeAll(async () => {
 afterEach(async () => {
   for (const h of hosts.splice(0)) await h.close();
   if (child && child.exitCode === null && child.pid) {
-    const socats = socatsOf(child.pid);
+    const socats = ourSocats(child.pid);
     child.kill('SIGKILL');
     for (const pid of socats) if (alive(pid)) process.kill(pid, 'SIGKILL');
   }
@@ -71,7 +54,7 @@ describe('deploy-nn sim', () => {
     c.kill('SIGUSR1');
     await h.waitFor((x) => x.lines.filter((l) => l === '#BOOT echo').length === 2, 10_000, 'a boot after SIGUSR1');
 
-    const socats = socatsOf(c.pid!);
+    const socats = ourSocats(c.pid!);
     expect(socats.length).toBeGreaterThan(0);
     const exited = new Promise<number | null>((r) => c.on('exit', (code) => r(code)));
     c.kill('SIGTERM');

@@ -117,3 +117,12 @@ export function ourSocats(parent = process.pid): number[] {
     return []; // pgrep exits 1 when nothing matches
   }
 }
+
+/** Running, not a zombie (a killed orphan stays a zombie until init reaps it). */
+export function alive(pid: number): boolean {
+  try {
+    return !execFileSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).trim().startsWith('Z');
+  } catch {
+    return false; // ps exits 1: no such process
+  }
+}

@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseIntelHex } from '../../host/sim/intel-hex.js';
 import { CLI, ROOT } from '../e2e/cli.js';
-import { Host, buildFixture } from '../sim/helpers.js';
+import { Host, buildFixture, ourSocats } from '../sim/helpers.js';
 import type { BuiltFixture } from '../sim/helpers.js';
 
 let echo: BuiltFixture;
@@ -17,21 +17,13 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'deploy-nn-sim-bl-'));
 let child: ChildProcessByStdio<null, Readable, Readable> | undefined;
 const hosts: Host[] = [];
 
-function socatsOf(pid: number): number[] {
-  try {
-    return execFileSync('pgrep', ['-P', String(pid), 'socat'], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
 beforeAll(async () => {
   echo = await buildFixture('echo');
 }, 120_000);
 afterEach(async () => {
   for (const h of hosts.splice(0)) await h.close();
   if (child && child.exitCode === null && child.pid) {
-    const socats = socatsOf(child.pid);
+    const socats = ourSocats(child.pid);
     child.kill('SIGKILL');
     for (const pid of socats) process.kill(pid, 'SIGKILL');
   }
