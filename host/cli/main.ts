@@ -10,7 +10,13 @@ export function buildProgram(): Command {
     .description('Train a small neural network, run it on an Arduino, and check every output bit for bit')
     .version(toolVersion())
     // Root options (the one-shot command) only before a subcommand, so `build --board` is the subcommand's.
-    .enablePositionalOptions();
+    .enablePositionalOptions()
+    .showHelpAfterError('fix: see `deploy-nn --help` (or `deploy-nn <command> --help`) for what is allowed')
+    // commander's own refusals (unknown option or command, missing option) are the user's input: exit 2, as every
+    // other bad input; help and --version stay 0. Set before the commands are added, so they inherit it.
+    .exitOverride((err) => {
+      process.exit(err.exitCode === 0 ? 0 : 2);
+    });
   registerCommands(program);
   return program;
 }
