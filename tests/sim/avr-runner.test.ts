@@ -5,7 +5,7 @@ import { getBoard } from '../../host/core/boards.js';
 import { RAM_START, createAvrRunner } from '../../host/sim/avr-runner.js';
 import type { AvrRunner } from '../../host/sim/avr-runner.js';
 import { readElfSymbols, staticDataEnd } from '../../host/sim/elf-symbols.js';
-import { buildFixture } from './helpers.js';
+import { buildFixture, waitUntil } from './helpers.js';
 
 const uno = getBoard('uno');
 const RAMEND = RAM_START + uno.sramBytes - 1;
@@ -130,7 +130,10 @@ describe('stackHighWater', () => {
 });
 
 describe('background loop', () => {
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  /** A few turns of the event loop (immediates and zero timers), where a running background loop would take slices. */
+  const turns = async (n: number) => {
+    for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(() => setTimeout(r, 0)));
+  };
 
   it('paces realtime to the board clock, and a paused loop leaves later loops working', async () => {
     const build = await buildFixture('echo');
@@ -141,7 +144,7 @@ describe('background loop', () => {
       const r = createAvrRunner(hex, slow);
       const t0 = performance.now();
       r.start({ realtime: true });
-      await sleep(200);
+      await waitUntil(() => r.cycles >= 100_000, 20_000, '100k cycles of the 1 MHz board'); // 100 ms of board time
       r.pause();
       const mhz = r.cycles / (performance.now() - t0) / 1000;
       expect(mhz).toBeLessThan(1.2); // never ahead of the clock (plus one slice)
@@ -149,11 +152,11 @@ describe('background loop', () => {
     }
     const fast = createAvrRunner(hex, uno);
     fast.start();
-    await sleep(300);
+    // A loop broken by an earlier pause would never get here.
+    await waitUntil(() => fast.cycles >= 1_000_000, 20_000, 'a million cycles after five paused runners');
     fast.pause();
-    expect(fast.cycles).toBeGreaterThan(0); // the loop broken by an earlier pause ran 0 cycles
     const c = fast.cycles;
-    await sleep(50);
+    await turns(20);
     expect(fast.cycles).toBe(c); // paused means paused
   }, 30_000);
 });

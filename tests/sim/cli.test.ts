@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, ROOT, runCli } from '../e2e/cli.js';
-import { Host, alive, buildFixture, ourSocats, sleep } from './helpers.js';
+import { Host, alive, buildFixture, ourSocats, waitUntil } from './helpers.js';
 import type { BuiltFixture } from './helpers.js';
 
 let echo: BuiltFixture;
@@ -36,13 +36,15 @@ describe('deploy-nn sim', () => {
     child = c;
     let stdout = '';
     let stderr = '';
-    c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const t0 = Date.now();
-    while (!stdout.includes('\n')) {
-      if (Date.now() - t0 > 20_000 || c.exitCode !== null) throw new Error(`no device line; stderr: ${stderr}`);
-      await sleep(10);
-    }
+    // The device line, or the process ending without one.
+    await new Promise<void>((resolve, reject) => {
+      c.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        if (stdout.includes('\n')) resolve();
+      });
+      c.on('exit', () => reject(new Error(`no device line; stderr: ${stderr}`)));
+    });
     const info = JSON.parse(stdout.split('\n')[0]!) as { path: string; board: string; hex: string };
     expect(info).toEqual({ path: link, board: 'uno', hex: echo.hexPath, bootloader: null });
 
@@ -60,7 +62,7 @@ describe('deploy-nn sim', () => {
     c.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(existsSync(link)).toBe(false);
-    await sleep(50);
+    // stop() waits for every socat it started, so none is running once the process has exited.
     expect(socats.filter(alive)).toEqual([]);
   }, 60_000);
 
@@ -89,7 +91,8 @@ describe('deploy-nn sim', () => {
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
     const { path: devicePath, socats } = JSON.parse(out) as { path: string; socats: string[] };
     expect(socats.length).toBeGreaterThan(0);
-    await sleep(100);
+    // The exit handler SIGKILLs them as the process exits: wait for them to be gone (or fail after 10 s).
+    await waitUntil(() => socats.map(Number).filter(alive).length === 0, 10_000, 'the socats to end').catch(() => undefined);
     const left = socats.map(Number).filter(alive);
     for (const pid of left) process.kill(pid, 'SIGKILL'); // clean up before failing
     expect(left).toEqual([]);
