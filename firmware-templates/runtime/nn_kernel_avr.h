@@ -61,15 +61,16 @@ static uint32_t nn_dot_run(uint32_t acc, nn_dot_state *st);
   "ld %B[xv], %a[xp]+\n\t" \
   "ld %C[xv], %a[xp]+\n\t" \
   "ld %D[xv], %a[xp]+\n\t" \
-  /* x = +0 or -0: skip it and its weight */ \
+  /* x = +0 or -0: skip it and its weight (the exponent's top 7 bits settle most inputs at once) */ \
   "mov %[pe], %D[xv]\n\t" \
   "lsl %[pe]\n\t" \
+  "brne 20f\n\t" \
   "or %[pe], %A[xv]\n\t" \
   "or %[pe], %B[xv]\n\t" \
   "or %[pe], %C[xv]\n\t" \
   "brne 20f\n\t" \
   "adiw r30, 4\n\t" \
-  "rjmp 10b\n\t" \
+  "rjmp 11b\n\t" \
   "20:\n\t" \
   "lpm %A[wv], Z+\n\t" \
   "lpm %B[wv], Z+\n\t" \
@@ -195,28 +196,26 @@ static uint32_t nn_dot_run(uint32_t acc, nn_dot_state *st);
   "cpc %C[a], %D[ph]\n\t" \
   "cpc %D[a], %[pe]\n\t" \
   "brsh 30f\n\t" \
-  "mov %A[wv], %A[a]\n\t" \
-  "mov %A[a], %B[ph]\n\t" \
-  "mov %B[ph], %A[wv]\n\t" \
-  "mov %A[wv], %B[a]\n\t" \
-  "mov %B[a], %C[ph]\n\t" \
-  "mov %C[ph], %A[wv]\n\t" \
-  "mov %A[wv], %C[a]\n\t" \
-  "mov %C[a], %D[ph]\n\t" \
-  "mov %D[ph], %A[wv]\n\t" \
-  "mov %A[wv], %D[a]\n\t" \
-  "mov %D[a], %[pe]\n\t" \
-  "mov %[pe], %A[wv]\n\t" \
   "bld %A[wv], 7\n\t" \
   "bst %D[xv], 7\n\t" \
   "mov %D[xv], %A[wv]\n\t" \
+  "movw %A[wv], %A[a]\n\t" /* acc's four bytes into wv.A, wv.B, xv.A, xv.B (free here) */ \
+  "movw %A[xv], %C[a]\n\t" \
+  "mov %A[a], %B[ph]\n\t" \
+  "mov %B[a], %C[ph]\n\t" \
+  "mov %C[a], %D[ph]\n\t" \
+  "mov %D[a], %[pe]\n\t" \
+  "mov %B[ph], %A[wv]\n\t" \
+  "mov %C[ph], %B[wv]\n\t" \
+  "mov %D[ph], %A[xv]\n\t" \
+  "mov %[pe], %B[xv]\n\t" \
   "30:\n\t" \
   /* d = exponent difference; 26 or more: the smaller one cannot change the rounded sum */ \
   "neg %[pe]\n\t" \
   "add %[pe], %D[a]\n\t" \
   "cpi %[pe], 26\n\t" \
   "brlo 31f\n\t" \
-  "rjmp 10b\n\t" \
+  "rjmp 11b\n\t" \
   "31:\n\t" \
   /* align the smaller: P5:P4:P3, guard G = P2, sticky S = P1 */ \
   "clr %A[ph]\n\t" \
@@ -235,6 +234,35 @@ static uint32_t nn_dot_run(uint32_t acc, nn_dot_state *st);
   "neg %[pl]\n\t" \
   "clr %[pl]\n\t" \
   "rol %[pl]\n\t" \
+  "cpi %[pe], 4\n\t" \
+  "brlo 36f\n\t" \
+  /* s = 4..7: f = 2^(8-s) (16 >> (s - 4)); each byte times f: high byte = byte >> s, low byte = the bits for the next */ \
+  "mov %A[wv], %[pe]\n\t" \
+  "ldi %[pe], 16\n\t" \
+  "sbrc %A[wv], 0\n\t" \
+  "lsr %[pe]\n\t" \
+  "sbrc %A[wv], 1\n\t" \
+  "lsr %[pe]\n\t" \
+  "sbrc %A[wv], 1\n\t" \
+  "lsr %[pe]\n\t" \
+  "mul %D[ph], %[pe]\n\t" \
+  "mov %D[ph], r1\n\t" \
+  "mov %B[wv], r0\n\t" \
+  "mul %C[ph], %[pe]\n\t" \
+  "mov %C[ph], r1\n\t" \
+  "or %C[ph], %B[wv]\n\t" \
+  "mov %B[wv], r0\n\t" \
+  "mul %B[ph], %[pe]\n\t" \
+  "mov %B[ph], r1\n\t" \
+  "or %B[ph], %B[wv]\n\t" \
+  "mov %B[wv], r0\n\t" \
+  "mul %A[ph], %[pe]\n\t" \
+  "mov %A[ph], r1\n\t" \
+  "or %A[ph], %B[wv]\n\t" \
+  "neg r0\n\t" /* bits below the guard byte: into the sticky */ \
+  "adc %[pl], %D[wv]\n\t" \
+  "rjmp 35f\n\t" \
+  "36:\n\t" \
   "tst %[pe]\n\t" \
   "breq 35f\n\t" \
   "34:\n\t" \
