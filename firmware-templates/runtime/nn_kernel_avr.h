@@ -44,6 +44,18 @@ static uint32_t nn_dot_run(uint32_t acc, nn_dot_state *st);
   "rol %D[a]\n\t" \
   "sec\n\t" \
   "ror %C[a]\n\t" \
+  "rjmp 10f\n\t" \
+  /* out of the loop's way: a product exponent sum of 256 or more (at most 377), and the way out for an element */ \
+  "21:\n\t" \
+  "cpi %[pe], 122\n\t" \
+  "brsh 80f\n\t" \
+  "subi %[pe], 127\n\t" \
+  "rjmp 22f\n\t" \
+  "80:\n\t" /* this element is not for the fast path: give it back */ \
+  "sbiw %A[xp], 4\n\t" \
+  "sbiw r30, 4\n\t" \
+  "inc %[n]\n\t" \
+  "rjmp 90f\n\t" \
   "10:\n\t" \
   /* acc exponent field in [26, 252], else stop */ \
   "mov %[pe], %D[a]\n\t" \
@@ -90,30 +102,18 @@ static uint32_t nn_dot_run(uint32_t acc, nn_dot_state *st);
   "mov %[pe], %D[xv]\n\t" \
   "subi %[pe], 1\n\t" \
   "cpi %[pe], 254\n\t" \
-  "brsh 80f\n\t" \
+  "brsh 80b\n\t" \
   "mov %[pe], %D[wv]\n\t" \
   "subi %[pe], 1\n\t" \
   "cpi %[pe], 254\n\t" \
-  "brsh 80f\n\t" \
+  "brsh 80b\n\t" \
   /* product exponent field xf + wf - 127 in [26, 250] (after rounding at most 252: no sum can overflow) */ \
   "mov %[pe], %D[xv]\n\t" \
   "add %[pe], %D[wv]\n\t" \
-  "brcs 21f\n\t" \
-  "subi %[pe], 127\n\t" \
-  "brcs 80f\n\t" \
-  "cpi %[pe], 26\n\t" \
-  "brlo 80f\n\t" \
-  "rjmp 22f\n\t" \
-  "21:\n\t" \
-  "cpi %[pe], 122\n\t" \
-  "brsh 80f\n\t" \
-  "subi %[pe], 127\n\t" \
-  "rjmp 22f\n\t" \
-  "80:\n\t" /* this element is not for the fast path: give it back */ \
-  "sbiw %A[xp], 4\n\t" \
-  "sbiw r30, 4\n\t" \
-  "inc %[n]\n\t" \
-  "rjmp 90f\n\t" \
+  "brcs 21b\n\t" \
+  "subi %[pe], 153\n\t" /* the sum below 256: at least 153 */ \
+  "brcs 80b\n\t" \
+  "subi %[pe], -26\n\t" \
   "22:\n\t" \
   /* the exponent bytes are free now: x's holds the product sign (ps), w's is a zero (zr) */ \
   "lsl %[pl]\n\t" \
