@@ -220,22 +220,24 @@ static uint32_t nn_dot_run(uint32_t acc, nn_dot_state *st);
   /* align the smaller: P5:P4:P3, guard G = P2, sticky S = P1 */ \
   "clr %A[ph]\n\t" \
   "clr %[pl]\n\t" \
-  "32:\n\t" \
   "cpi %[pe], 8\n\t" \
-  "brlo 33f\n\t" \
+  "brlo 39f\n\t" \
+  /* 8 bits or more: whole bytes first, what falls off the guard byte into the sticky */ \
+  "32:\n\t" \
   "or %[pl], %A[ph]\n\t" \
   "mov %A[ph], %B[ph]\n\t" \
   "mov %B[ph], %C[ph]\n\t" \
   "mov %C[ph], %D[ph]\n\t" \
   "clr %D[ph]\n\t" \
   "subi %[pe], 8\n\t" \
-  "rjmp 32b\n\t" \
-  "33:\n\t" \
+  "cpi %[pe], 8\n\t" \
+  "brsh 32b\n\t" \
   "neg %[pl]\n\t" \
   "clr %[pl]\n\t" \
   "rol %[pl]\n\t" \
   "cpi %[pe], 4\n\t" \
   "brlo 36f\n\t" \
+  "37:\n\t" \
   /* s = 4..7: f = 2^(8-s) (16 >> (s - 4)); each byte times f: high byte = byte >> s, low byte = the bits for the next */ \
   "mov %A[wv], %[pe]\n\t" \
   "ldi %[pe], 16\n\t" \
@@ -273,6 +275,30 @@ static uint32_t nn_dot_run(uint32_t acc, nn_dot_state *st);
   "adc %[pl], %D[wv]\n\t" \
   "dec %[pe]\n\t" \
   "brne 34b\n\t" \
+  "rjmp 35f\n\t" \
+  /* fewer than 8 bits (the common case): the guard byte and the sticky start at 0 and nothing falls below the guard
+   * byte; 4 to 7 bits by MUL, 1 to 3 by unrolled shifts */ \
+  "39:\n\t" \
+  "cpi %[pe], 4\n\t" \
+  "brsh 37b\n\t" \
+  "tst %[pe]\n\t" \
+  "breq 35f\n\t" \
+  "lsr %D[ph]\n\t" \
+  "ror %C[ph]\n\t" \
+  "ror %B[ph]\n\t" \
+  "ror %A[ph]\n\t" \
+  "sbrs %[pe], 1\n\t" \
+  "rjmp 35f\n\t" \
+  "lsr %D[ph]\n\t" \
+  "ror %C[ph]\n\t" \
+  "ror %B[ph]\n\t" \
+  "ror %A[ph]\n\t" \
+  "sbrs %[pe], 0\n\t" \
+  "rjmp 35f\n\t" \
+  "lsr %D[ph]\n\t" \
+  "ror %C[ph]\n\t" \
+  "ror %B[ph]\n\t" \
+  "ror %A[ph]\n\t" \
   "35:\n\t" \
   /* same signs: add; else subtract */ \
   "bld %A[wv], 7\n\t" \
