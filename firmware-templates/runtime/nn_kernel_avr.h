@@ -308,7 +308,7 @@ static uint32_t nn_dot_run(uint32_t acc, nn_dot_state *st);
   "add %A[a], %B[ph]\n\t" \
   "adc %B[a], %C[ph]\n\t" \
   "adc %C[a], %D[ph]\n\t" \
-  "brcc 45f\n\t" \
+  "brcc 44f\n\t" \
   "ror %C[a]\n\t" \
   "ror %B[a]\n\t" \
   "ror %A[a]\n\t" \
@@ -316,6 +316,29 @@ static uint32_t nn_dot_run(uint32_t acc, nn_dot_state *st);
   "adc %[pl], %D[wv]\n\t" \
   "inc %D[a]\n\t" \
   "rjmp 45f\n\t" \
+  "44:\n\t" \
+  /* a sum without carry keeps the larger operand's exponent, already in range (the accumulator's, checked, or the
+   * product's, at most 252): the same rounding as at 45, back to the loop without the accumulator check unless the
+   * rounding carries */ \
+  "sbrs %A[ph], 7\n\t" \
+  "rjmp 11b\n\t" \
+  "mov %A[xv], %A[ph]\n\t" \
+  "lsl %A[xv]\n\t" \
+  "or %A[xv], %[pl]\n\t" \
+  "brne 43f\n\t" \
+  "sbrs %A[a], 0\n\t" \
+  "rjmp 11b\n\t" \
+  "43:\n\t" \
+  "sec\n\t" \
+  "adc %A[a], %D[wv]\n\t" \
+  "adc %B[a], %D[wv]\n\t" \
+  "adc %C[a], %D[wv]\n\t" \
+  "brcs 48f\n\t" \
+  "rjmp 11b\n\t" \
+  "48:\n\t" \
+  "ror %C[a]\n\t" \
+  "inc %D[a]\n\t" \
+  "rjmp 10b\n\t" \
   "50:\n\t" \
   /* (A2 A1 A0 . 0 . 0) - (P5 P4 P3 . G . S) into A2 A1 A0 . wv.A . wv.B */ \
   "clr %A[wv]\n\t" \
