@@ -55,19 +55,17 @@ static uint32_t nn_dot_run(uint32_t acc, nn_dot_state *st);
   "sbiw %A[xp], 4\n\t" \
   "sbiw r30, 4\n\t" \
   "inc %[n]\n\t" \
+  "81:\n\t" /* the loop's exits, within a branch's reach */ \
   "rjmp 90f\n\t" \
   "10:\n\t" \
   /* acc exponent field in [26, 252], else stop */ \
   "mov %[pe], %D[a]\n\t" \
   "subi %[pe], 26\n\t" \
   "cpi %[pe], 227\n\t" \
-  "brlo 11f\n\t" \
-  "rjmp 90f\n\t" \
+  "brsh 81b\n\t" \
   "11:\n\t" \
   "tst %[n]\n\t" \
-  "brne 12f\n\t" \
-  "rjmp 90f\n\t" \
-  "12:\n\t" \
+  "breq 81b\n\t" \
   "dec %[n]\n\t" \
   "ld %A[xv], %a[xp]+\n\t" \
   "ld %B[xv], %a[xp]+\n\t" \
