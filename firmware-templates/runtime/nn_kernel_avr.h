@@ -44,32 +44,43 @@ static uint32_t nn_dot_run(uint32_t acc, nn_dot_state *st);
   "rol %D[a]\n\t" \
   "sec\n\t" \
   "ror %C[a]\n\t" \
+  "rjmp 10f\n\t" \
+  /* out of the loop's way: a product exponent sum of 256 or more (at most 377), and the way out for an element */ \
+  "21:\n\t" \
+  "cpi %[pe], 122\n\t" \
+  "brsh 80f\n\t" \
+  "subi %[pe], 127\n\t" \
+  "rjmp 22f\n\t" \
+  "80:\n\t" /* this element is not for the fast path: give it back */ \
+  "sbiw %A[xp], 4\n\t" \
+  "sbiw r30, 4\n\t" \
+  "inc %[n]\n\t" \
+  "81:\n\t" /* the loop's exits, within a branch's reach */ \
+  "rjmp 90f\n\t" \
   "10:\n\t" \
   /* acc exponent field in [26, 252], else stop */ \
   "mov %[pe], %D[a]\n\t" \
   "subi %[pe], 26\n\t" \
   "cpi %[pe], 227\n\t" \
-  "brlo 11f\n\t" \
-  "rjmp 90f\n\t" \
+  "brsh 81b\n\t" \
   "11:\n\t" \
   "tst %[n]\n\t" \
-  "brne 12f\n\t" \
-  "rjmp 90f\n\t" \
-  "12:\n\t" \
+  "breq 81b\n\t" \
   "dec %[n]\n\t" \
   "ld %A[xv], %a[xp]+\n\t" \
   "ld %B[xv], %a[xp]+\n\t" \
   "ld %C[xv], %a[xp]+\n\t" \
   "ld %D[xv], %a[xp]+\n\t" \
-  /* x = +0 or -0: skip it and its weight */ \
+  /* x = +0 or -0: skip it and its weight (the exponent's top 7 bits settle most inputs at once) */ \
   "mov %[pe], %D[xv]\n\t" \
   "lsl %[pe]\n\t" \
+  "brne 20f\n\t" \
   "or %[pe], %A[xv]\n\t" \
   "or %[pe], %B[xv]\n\t" \
   "or %[pe], %C[xv]\n\t" \
   "brne 20f\n\t" \
   "adiw r30, 4\n\t" \
-  "rjmp 10b\n\t" \
+  "rjmp 11b\n\t" \
   "20:\n\t" \
   "lpm %A[wv], Z+\n\t" \
   "lpm %B[wv], Z+\n\t" \
@@ -89,30 +100,18 @@ static uint32_t nn_dot_run(uint32_t acc, nn_dot_state *st);
   "mov %[pe], %D[xv]\n\t" \
   "subi %[pe], 1\n\t" \
   "cpi %[pe], 254\n\t" \
-  "brsh 80f\n\t" \
+  "brsh 80b\n\t" \
   "mov %[pe], %D[wv]\n\t" \
   "subi %[pe], 1\n\t" \
   "cpi %[pe], 254\n\t" \
-  "brsh 80f\n\t" \
+  "brsh 80b\n\t" \
   /* product exponent field xf + wf - 127 in [26, 250] (after rounding at most 252: no sum can overflow) */ \
   "mov %[pe], %D[xv]\n\t" \
   "add %[pe], %D[wv]\n\t" \
-  "brcs 21f\n\t" \
-  "subi %[pe], 127\n\t" \
-  "brcs 80f\n\t" \
-  "cpi %[pe], 26\n\t" \
-  "brlo 80f\n\t" \
-  "rjmp 22f\n\t" \
-  "21:\n\t" \
-  "cpi %[pe], 122\n\t" \
-  "brsh 80f\n\t" \
-  "subi %[pe], 127\n\t" \
-  "rjmp 22f\n\t" \
-  "80:\n\t" /* this element is not for the fast path: give it back */ \
-  "sbiw %A[xp], 4\n\t" \
-  "sbiw r30, 4\n\t" \
-  "inc %[n]\n\t" \
-  "rjmp 90f\n\t" \
+  "brcs 21b\n\t" \
+  "subi %[pe], 153\n\t" /* the sum below 256: at least 153 */ \
+  "brcs 80b\n\t" \
+  "subi %[pe], -26\n\t" \
   "22:\n\t" \
   /* the exponent bytes are free now: x's holds the product sign (ps), w's is a zero (zr) */ \
   "lsl %[pl]\n\t" \
@@ -195,46 +194,75 @@ static uint32_t nn_dot_run(uint32_t acc, nn_dot_state *st);
   "cpc %C[a], %D[ph]\n\t" \
   "cpc %D[a], %[pe]\n\t" \
   "brsh 30f\n\t" \
-  "mov %A[wv], %A[a]\n\t" \
-  "mov %A[a], %B[ph]\n\t" \
-  "mov %B[ph], %A[wv]\n\t" \
-  "mov %A[wv], %B[a]\n\t" \
-  "mov %B[a], %C[ph]\n\t" \
-  "mov %C[ph], %A[wv]\n\t" \
-  "mov %A[wv], %C[a]\n\t" \
-  "mov %C[a], %D[ph]\n\t" \
-  "mov %D[ph], %A[wv]\n\t" \
-  "mov %A[wv], %D[a]\n\t" \
-  "mov %D[a], %[pe]\n\t" \
-  "mov %[pe], %A[wv]\n\t" \
   "bld %A[wv], 7\n\t" \
   "bst %D[xv], 7\n\t" \
   "mov %D[xv], %A[wv]\n\t" \
+  "movw %A[wv], %A[a]\n\t" /* acc's four bytes into wv.A, wv.B, xv.A, xv.B (free here) */ \
+  "movw %A[xv], %C[a]\n\t" \
+  "mov %A[a], %B[ph]\n\t" \
+  "mov %B[a], %C[ph]\n\t" \
+  "mov %C[a], %D[ph]\n\t" \
+  "mov %D[a], %[pe]\n\t" \
+  "mov %B[ph], %A[wv]\n\t" \
+  "mov %C[ph], %B[wv]\n\t" \
+  "mov %D[ph], %A[xv]\n\t" \
+  "mov %[pe], %B[xv]\n\t" \
   "30:\n\t" \
   /* d = exponent difference; 26 or more: the smaller one cannot change the rounded sum */ \
   "neg %[pe]\n\t" \
   "add %[pe], %D[a]\n\t" \
   "cpi %[pe], 26\n\t" \
   "brlo 31f\n\t" \
-  "rjmp 10b\n\t" \
+  "rjmp 11b\n\t" \
   "31:\n\t" \
   /* align the smaller: P5:P4:P3, guard G = P2, sticky S = P1 */ \
   "clr %A[ph]\n\t" \
   "clr %[pl]\n\t" \
-  "32:\n\t" \
   "cpi %[pe], 8\n\t" \
-  "brlo 33f\n\t" \
+  "brlo 39f\n\t" \
+  /* 8 bits or more: whole bytes first, what falls off the guard byte into the sticky */ \
+  "32:\n\t" \
   "or %[pl], %A[ph]\n\t" \
   "mov %A[ph], %B[ph]\n\t" \
   "mov %B[ph], %C[ph]\n\t" \
   "mov %C[ph], %D[ph]\n\t" \
   "clr %D[ph]\n\t" \
   "subi %[pe], 8\n\t" \
-  "rjmp 32b\n\t" \
-  "33:\n\t" \
+  "cpi %[pe], 8\n\t" \
+  "brsh 32b\n\t" \
   "neg %[pl]\n\t" \
   "clr %[pl]\n\t" \
   "rol %[pl]\n\t" \
+  "cpi %[pe], 4\n\t" \
+  "brlo 36f\n\t" \
+  "37:\n\t" \
+  /* s = 4..7: f = 2^(8-s) (16 >> (s - 4)); each byte times f: high byte = byte >> s, low byte = the bits for the next */ \
+  "mov %A[wv], %[pe]\n\t" \
+  "ldi %[pe], 16\n\t" \
+  "sbrc %A[wv], 0\n\t" \
+  "lsr %[pe]\n\t" \
+  "sbrc %A[wv], 1\n\t" \
+  "lsr %[pe]\n\t" \
+  "sbrc %A[wv], 1\n\t" \
+  "lsr %[pe]\n\t" \
+  "mul %D[ph], %[pe]\n\t" \
+  "mov %D[ph], r1\n\t" \
+  "mov %B[wv], r0\n\t" \
+  "mul %C[ph], %[pe]\n\t" \
+  "mov %C[ph], r1\n\t" \
+  "or %C[ph], %B[wv]\n\t" \
+  "mov %B[wv], r0\n\t" \
+  "mul %B[ph], %[pe]\n\t" \
+  "mov %B[ph], r1\n\t" \
+  "or %B[ph], %B[wv]\n\t" \
+  "mov %B[wv], r0\n\t" \
+  "mul %A[ph], %[pe]\n\t" \
+  "mov %A[ph], r1\n\t" \
+  "or %A[ph], %B[wv]\n\t" \
+  "neg r0\n\t" /* bits below the guard byte: into the sticky */ \
+  "adc %[pl], %D[wv]\n\t" \
+  "rjmp 35f\n\t" \
+  "36:\n\t" \
   "tst %[pe]\n\t" \
   "breq 35f\n\t" \
   "34:\n\t" \
@@ -245,6 +273,30 @@ static uint32_t nn_dot_run(uint32_t acc, nn_dot_state *st);
   "adc %[pl], %D[wv]\n\t" \
   "dec %[pe]\n\t" \
   "brne 34b\n\t" \
+  "rjmp 35f\n\t" \
+  /* fewer than 8 bits (the common case): the guard byte and the sticky start at 0 and nothing falls below the guard
+   * byte; 4 to 7 bits by MUL, 1 to 3 by unrolled shifts */ \
+  "39:\n\t" \
+  "cpi %[pe], 4\n\t" \
+  "brsh 37b\n\t" \
+  "tst %[pe]\n\t" \
+  "breq 35f\n\t" \
+  "lsr %D[ph]\n\t" \
+  "ror %C[ph]\n\t" \
+  "ror %B[ph]\n\t" \
+  "ror %A[ph]\n\t" \
+  "sbrs %[pe], 1\n\t" \
+  "rjmp 35f\n\t" \
+  "lsr %D[ph]\n\t" \
+  "ror %C[ph]\n\t" \
+  "ror %B[ph]\n\t" \
+  "ror %A[ph]\n\t" \
+  "sbrs %[pe], 0\n\t" \
+  "rjmp 35f\n\t" \
+  "lsr %D[ph]\n\t" \
+  "ror %C[ph]\n\t" \
+  "ror %B[ph]\n\t" \
+  "ror %A[ph]\n\t" \
   "35:\n\t" \
   /* same signs: add; else subtract */ \
   "bld %A[wv], 7\n\t" \
@@ -254,7 +306,7 @@ static uint32_t nn_dot_run(uint32_t acc, nn_dot_state *st);
   "add %A[a], %B[ph]\n\t" \
   "adc %B[a], %C[ph]\n\t" \
   "adc %C[a], %D[ph]\n\t" \
-  "brcc 45f\n\t" \
+  "brcc 44f\n\t" \
   "ror %C[a]\n\t" \
   "ror %B[a]\n\t" \
   "ror %A[a]\n\t" \
@@ -262,6 +314,29 @@ static uint32_t nn_dot_run(uint32_t acc, nn_dot_state *st);
   "adc %[pl], %D[wv]\n\t" \
   "inc %D[a]\n\t" \
   "rjmp 45f\n\t" \
+  "44:\n\t" \
+  /* a sum without carry keeps the larger operand's exponent, already in range (the accumulator's, checked, or the
+   * product's, at most 252): the same rounding as at 45, back to the loop without the accumulator check unless the
+   * rounding carries */ \
+  "sbrs %A[ph], 7\n\t" \
+  "rjmp 11b\n\t" \
+  "mov %A[xv], %A[ph]\n\t" \
+  "lsl %A[xv]\n\t" \
+  "or %A[xv], %[pl]\n\t" \
+  "brne 43f\n\t" \
+  "sbrs %A[a], 0\n\t" \
+  "rjmp 11b\n\t" \
+  "43:\n\t" \
+  "sec\n\t" \
+  "adc %A[a], %D[wv]\n\t" \
+  "adc %B[a], %D[wv]\n\t" \
+  "adc %C[a], %D[wv]\n\t" \
+  "brcs 48f\n\t" \
+  "rjmp 11b\n\t" \
+  "48:\n\t" \
+  "ror %C[a]\n\t" \
+  "inc %D[a]\n\t" \
+  "rjmp 10b\n\t" \
   "50:\n\t" \
   /* (A2 A1 A0 . 0 . 0) - (P5 P4 P3 . G . S) into A2 A1 A0 . wv.A . wv.B */ \
   "clr %A[wv]\n\t" \
