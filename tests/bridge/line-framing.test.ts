@@ -5,22 +5,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createLineFramer, LineLengthGuard } from '../../host/bridge/line-framing.js';
 import { LineSplitter } from '../../host/bridge/transport.js';
+import { chunks } from '../fixtures/chunks.js';
 
 const latin1 = fc.string({ unit: fc.integer({ min: 0, max: 255 }).map((c) => String.fromCharCode(c)), maxLength: 120 });
 const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
-
-/** Split `text` into chunks at the given cut points. */
-function chunks(text: string, cuts: number[]): string[] {
-  const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
-  const out: string[] = [];
-  let prev = 0;
-  for (const p of points) {
-    out.push(text.slice(prev, p));
-    prev = p;
-  }
-  out.push(text.slice(prev));
-  return out;
-}
 
 async function frame(pieces: string[], maxLength: number): Promise<string[]> {
   const got: string[] = [];

@@ -14,6 +14,7 @@ import {
 import type { BoardLine } from '../../host/bridge/protocol.js';
 import { LineSplitter } from '../../host/bridge/transport.js';
 import { f32Bits } from '../../host/core/f32.js';
+import { chunks } from '../fixtures/chunks.js';
 
 const KINDS = new Set(['ready', 'reply', 'error', 'text', 'garbled']);
 const f32 = fc.float({ noNaN: false });
@@ -111,19 +112,6 @@ describe('parseHostLine (the board side, used by the mock board)', () => {
 });
 
 describe('LineSplitter', () => {
-  /** Split `text` into chunks at the given cut points. */
-  function chunks(text: string, cuts: number[]): string[] {
-    const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
-    const out: string[] = [];
-    let prev = 0;
-    for (const p of points) {
-      out.push(text.slice(prev, p));
-      prev = p;
-    }
-    out.push(text.slice(prev));
-    return out;
-  }
-
   it('gives the same lines however the bytes are chunked', () => {
     fc.assert(
       fc.property(fc.array(latin1.map((s) => s.replace(/\n/g, '')), { maxLength: 20 }), fc.array(fc.nat(), { maxLength: 30 }), (lines, cuts) => {

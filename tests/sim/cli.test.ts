@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, ROOT, runCli } from '../e2e/cli.js';
-import { Host, alive, buildFixture, ourSocats, waitUntil } from './helpers.js';
+import { Host, alive, buildFixture, killWithSocats, ourSocats, waitUntil } from './helpers.js';
 import type { BuiltFixture } from './helpers.js';
 
 let echo: BuiltFixture;
@@ -18,11 +18,7 @@ beforeAll(async () => {
 
 afterEach(async () => {
   for (const h of hosts.splice(0)) await h.close();
-  if (child && child.exitCode === null && child.pid) {
-    const socats = ourSocats(child.pid);
-    child.kill('SIGKILL');
-    for (const pid of socats) if (alive(pid)) process.kill(pid, 'SIGKILL');
-  }
+  killWithSocats(child);
   child = undefined;
 });
 

@@ -126,3 +126,11 @@ export function alive(pid: number): boolean {
     return false; // ps exits 1: no such process
   }
 }
+
+/** Kill a child process and the socats it started (for afterEach, whatever state a failed test left it in). */
+export function killWithSocats(child: { exitCode: number | null; pid?: number | undefined; kill(signal: NodeJS.Signals): boolean } | undefined): void {
+  if (!child || child.exitCode !== null || !child.pid) return;
+  const socats = ourSocats(child.pid);
+  child.kill('SIGKILL');
+  for (const pid of socats) if (alive(pid)) process.kill(pid, 'SIGKILL');
+}

@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseIntelHex } from '../../host/sim/intel-hex.js';
 import { CLI, ROOT } from '../e2e/cli.js';
-import { Host, buildFixture, ourSocats } from '../sim/helpers.js';
+import { Host, buildFixture, killWithSocats } from '../sim/helpers.js';
 import type { BuiltFixture } from '../sim/helpers.js';
 
 let echo: BuiltFixture;
@@ -22,11 +22,7 @@ beforeAll(async () => {
 }, 120_000);
 afterEach(async () => {
   for (const h of hosts.splice(0)) await h.close();
-  if (child && child.exitCode === null && child.pid) {
-    const socats = ourSocats(child.pid);
-    child.kill('SIGKILL');
-    for (const pid of socats) process.kill(pid, 'SIGKILL');
-  }
+  killWithSocats(child);
   child = undefined;
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
