@@ -159,7 +159,8 @@ describe('the npm package', () => {
     const missing: string[] = [];
     for (const f of files) {
       if (!f.endsWith('.js')) continue;
-      const text = readFileSync(path.join(prefix, 'lib', 'node_modules', 'deploy-nn', f), 'utf8');
+      // Block comments hold JSDoc type imports (the page's `@typedef {import('../server.js')...}`), not code.
+      const text = readFileSync(path.join(prefix, 'lib', 'node_modules', 'deploy-nn', f), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
       for (const m of text.matchAll(/(?:from\s+|import\s*\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g)) {
         const target = path.posix.normalize(path.posix.join(path.posix.dirname(f), m[1]!));
         if (!files.has(target)) missing.push(`${f} -> ${m[1]}`);
