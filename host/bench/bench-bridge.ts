@@ -1,4 +1,4 @@
-// Bridge throughput (issue 5, must-show 2): digits rows/s on the virtual Uno at 16 MHz beside the compute and serial bounds of the same run.
+// Bridge throughput: digits rows/s on the virtual Uno at 16 MHz beside the compute and serial bounds of the same run.
 // Usage: npm run bench:bridge [-- --rows N] [--fast] [--json]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

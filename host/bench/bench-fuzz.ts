@@ -1,4 +1,4 @@
-// Firmware under garbage (issue 7, point 3): seeded random and mutated request lines, interleaved with valid requests, fed to the real firmware on the in-process emulated Uno.
+// Firmware under garbage: seeded random and mutated request lines, interleaved with valid requests, fed to the real firmware on the in-process emulated Uno.
 //
 //   npm run bench:fuzz -- [--lines 10000] [--seed 1] [--dataset iris]
 //

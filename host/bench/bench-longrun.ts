@@ -1,4 +1,4 @@
-// Long run (issue 7, point 6): rows from a streaming generator through the virtual Uno over a real pty, with a board reset and a garbage burst at fixed intervals; every row accounted for, host memory sampled.
+// Long run: rows from a streaming generator through the virtual Uno over a real pty, with a board reset and a garbage burst at fixed intervals; every row accounted for, host memory sampled.
 //
 //   npm run bench:longrun -- [--rows 100000] [--every 10000] [--dataset demo]
 //

@@ -1,4 +1,4 @@
-// Firmware memory (issue 7, point 4): the stack high-water mark of the real firmware on the emulated Uno during a run, beside its static SRAM and what stays free.
+// Firmware memory: the stack high-water mark of the real firmware on the emulated Uno during a run, beside its static SRAM and what stays free.
 //
 //   npm run bench:stack -- [--dataset digits]
 //
@@ -17,7 +17,7 @@ import { readSectionSizes } from '../build/avr-size.js';
 import { buildFirmware, createRunnerFor } from './bench-fuzz.js';
 import { argValue } from './args.js';
 
-/** Free SRAM the firmware must keep between static data and the deepest stack byte (issue 7: fail below it). */
+/** Free SRAM the firmware must keep between static data and the deepest stack byte (the test fails below it). */
 export const MIN_FREE_SRAM = 256;
 
 export interface StackOptions {

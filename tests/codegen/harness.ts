@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 const HARNESS_C = fileURLToPath(new URL('./harness.c', import.meta.url));
 
-/** The flags of issue 4: float only (no double promotion), no contraction into FMA, every warning an error. */
+/** The strict flags: float only (no double promotion), no contraction into FMA, every warning an error. */
 export const HOST_CFLAGS = [
   '-std=c99',
   '-O2',

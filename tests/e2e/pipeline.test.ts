@@ -1,4 +1,4 @@
-// Issue 2, end to end with the real parts: train -> generate -> avr-gcc build -> virtual Uno (avr8js) over a real
+// End to end with the real parts: train -> generate -> avr-gcc build -> virtual Uno (avr8js) over a real
 // socat pty opened by serialport -> verify; the one-shot command; and the failures a user meets first.
 import { mkdtemp, readFile, rm, symlink, mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';

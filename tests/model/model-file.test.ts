@@ -70,7 +70,7 @@ describe('model.json', () => {
     expect(serializeModel(finalizeModel(tinyModel()))).toBe(serializeModel(finalizeModel(tinyModel())));
   });
 
-  // Issue 7 point 2: broken model files, each refused with the field named.
+  // Broken model files, each refused with the field named.
   const cases: [string, (m: Record<string, any>) => void, RegExp][] = [
     ['an unknown format', (m) => (m.format = 'keras'), /^model\.json: format: .*"keras"/],
     ['an unknown version', (m) => (m.version = 7), /^model\.json: version: .*unknown version 7/],

@@ -1,4 +1,4 @@
-// Firmware under garbage (issue 7, point 3), the suite's seeded 2,000-line version of `npm run bench:fuzz`: the real iris firmware on the emulated Uno.
+// Firmware under garbage, the suite's seeded 2,000-line version of `npm run bench:fuzz`: the real iris firmware on the emulated Uno.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildFirmware, GARBAGE_KINDS, formatFuzzReport, runFuzz } from '../../host/bench/bench-fuzz.js';
 import type { Firmware, FuzzReport } from '../../host/bench/bench-fuzz.js';

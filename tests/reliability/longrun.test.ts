@@ -1,4 +1,4 @@
-// Long run (issue 7, point 6), the suite's version of `npm run bench:longrun`: 3,000 generated rows through the virtual Uno over a real pty, a reset every 1,000 and a garbage burst half way between.
+// Long run, the suite's version of `npm run bench:longrun`: 3,000 generated rows through the virtual Uno over a real pty, a reset every 1,000 and a garbage burst half way between.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildFirmware } from '../../host/bench/bench-fuzz.js';
 import { formatLongRun, runLongRun } from '../../host/bench/bench-longrun.js';

@@ -1,4 +1,4 @@
-// Firmware memory (issue 7, point 4): the painted stack high-water mark of the digits firmware (64-32-10) on the emulated Uno, beside static and free SRAM.
+// Firmware memory: the painted stack high-water mark of the digits firmware (64-32-10) on the emulated Uno, beside static and free SRAM.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readSectionSizes } from '../../host/build/avr-size.js';
 import { buildFirmware } from '../../host/bench/bench-fuzz.js';

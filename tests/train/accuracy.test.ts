@@ -1,4 +1,4 @@
-// Issue 3 must-show 2: over 5 seeds with a 75/25 stratified split, digits median >= 97.5% and iris median >= 95%.
+// Accuracy over 5 seeds with a 75/25 stratified split, digits median >= 97.5% and iris median >= 95%.
 // (The same figures, next to scikit-learn's, are printed by `npm run bench:accuracy`.)
 import { describe, expect, it } from 'vitest';
 import { builtinDataset } from '../../host/data/builtin.js';
