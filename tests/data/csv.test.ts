@@ -10,6 +10,7 @@ import type { CsvOptions } from '../../host/data/csv.js';
 import { splitDataset } from '../../host/data/split.js';
 import { Rng } from '../../host/train/rng.js';
 import { trainModel, BASE_TRAIN_OPTIONS } from '../../host/train/fit.js';
+import { chunks } from '../fixtures/chunks.js';
 
 interface Bad {
   readonly what: string;
@@ -164,14 +165,7 @@ describe('the tokenizer is independent of how the text is chunked (streaming)', 
   it('any split gives the same records as the whole text', () => {
     fc.assert(
       fc.property(csv, fc.array(fc.nat(), { maxLength: 6 }), (text, cuts) => {
-        const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
-        const pieces: string[] = [];
-        let prev = 0;
-        for (const p of points) {
-          pieces.push(text.slice(prev, p));
-          prev = p;
-        }
-        pieces.push(text.slice(prev));
+        const pieces = chunks(text, cuts);
         let whole: string[][] | Error;
         let split: string[][] | Error;
         try {
